@@ -1,0 +1,10 @@
+"""imgconv: image resizing and multi-scale filtering as convolutions.
+
+Tensor operations follow PyTorch (``conv2d``, ``conv_transpose2d``); image
+operations follow scikit-image. See the documentation for the conventions.
+"""
+from .conv import conv2d, conv_lipschitz, conv_transpose2d
+
+__version__ = "0.1.0"
+
+__all__ = ["conv2d", "conv_transpose2d", "conv_lipschitz"]

@@ -1,0 +1,187 @@
+"""Argument and array checks shared by every public function.
+
+Every check raises ``TypeError`` (wrong kind of value) or ``ValueError``
+(right kind, wrong value) with a message that names the argument, the value
+or shape received and what is accepted. Compiled kernels never validate:
+whatever reaches them has passed through here.
+"""
+import math
+import numbers
+import operator
+import os
+
+import numpy as np
+
+#: Default bound on the pixels (product of the spatial sizes) of an output,
+#: as Pillow's ``Image.MAX_IMAGE_PIXELS``. Override per call with
+#: ``max_pixels=`` or for the process with the environment variable
+#: ``IMGCONV_MAX_PIXELS``.
+DEFAULT_MAX_PIXELS = 178_956_970
+
+#: Largest value the BLAS interface (32-bit integers) can take for a size or
+#: a row stride.
+BLAS_INT_MAX = 2**31 - 1
+
+
+def _describe(value):
+    """Short repr of a value for error messages (arrays by shape and dtype)."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_int(value, name, *, min_value=None, max_value=None):
+    """Return ``value`` as a Python int, or raise.
+
+    Accepts Python and NumPy integers; rejects bool (``True`` is not the
+    number 1 here), floats (``2.0`` included) and everything else.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got the bool {value!r}")
+    try:
+        result = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {_describe(value)}") from None
+    if min_value is not None and result < min_value:
+        raise ValueError(f"{name} must be >= {min_value}, got {result}")
+    if max_value is not None and result > max_value:
+        raise ValueError(f"{name} must be <= {max_value}, got {result}")
+    return result
+
+
+def check_pair(value, name, *, min_value=None):
+    """Return an int or a sequence of two ints as a tuple ``(a, b)``."""
+    if isinstance(value, (tuple, list, np.ndarray)):
+        if len(value) != 2:
+            raise ValueError(
+                f"{name} must be an integer or a pair of integers, got {_describe(value)}"
+            )
+        return tuple(check_int(v, name, min_value=min_value) for v in value)
+    v = check_int(value, name, min_value=min_value)
+    return v, v
+
+
+def check_float(value, name, *, min_value=None, exclusive_min=False, finite=True):
+    """Return ``value`` as a Python float, or raise (bool is rejected)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_describe(value)}")
+    result = float(value)
+    if finite and not math.isfinite(result):
+        raise ValueError(f"{name} must be finite, got {result}")
+    if min_value is not None:
+        if result < min_value or (exclusive_min and result == min_value):
+            op = ">" if exclusive_min else ">="
+            raise ValueError(f"{name} must be {op} {min_value}, got {result}")
+    return result
+
+
+def check_choice(value, name, choices):
+    """Return ``value`` if it is one of ``choices`` (strings), else raise."""
+    if not isinstance(value, str) or value not in choices:
+        accepted = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {accepted}; got {_describe(value)}")
+    return value
+
+
+def max_pixels_limit(max_pixels=None):
+    """The pixel bound of a call: the argument, else the environment, else the default."""
+    if max_pixels is None:
+        env = os.environ.get("IMGCONV_MAX_PIXELS")
+        if env is None:
+            return DEFAULT_MAX_PIXELS
+        try:
+            return check_int(int(env), "IMGCONV_MAX_PIXELS", min_value=1)
+        except ValueError:
+            raise ValueError(
+                f"the environment variable IMGCONV_MAX_PIXELS must be a positive integer, "
+                f"got {env!r}"
+            ) from None
+    return check_int(max_pixels, "max_pixels", min_value=1)
+
+
+def check_output_pixels(spatial_shape, max_pixels=None, *, what="output"):
+    """Raise unless ``prod(spatial_shape)`` is within the pixel bound.
+
+    The product is taken in Python ints, so it cannot overflow; call this
+    before allocating anything of that size.
+    """
+    limit = max_pixels_limit(max_pixels)
+    pixels = math.prod(int(s) for s in spatial_shape)
+    if pixels > limit:
+        raise ValueError(
+            f"the {what} would have {pixels} pixels (shape {tuple(spatial_shape)}), more "
+            f"than max_pixels={limit}; pass a larger max_pixels (or set IMGCONV_MAX_PIXELS) "
+            "if this is intended"
+        )
+    return pixels
+
+
+def check_blas_size(value, what):
+    """Raise unless ``value`` fits the 32-bit integers of the BLAS interface."""
+    if value > BLAS_INT_MAX:
+        raise ValueError(f"{what} is {value}, more than BLAS can index ({BLAS_INT_MAX})")
+
+
+def check_array(value, name):
+    """Turn ``value`` into an ndarray with a numeric or bool dtype, or raise.
+
+    Masked arrays are rejected (a mask would be silently dropped), and so
+    are complex, object, string, datetime and structured dtypes.
+    """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array; masks are not supported: pass "
+            f"{name}.filled(value) or np.asarray({name}) to choose how masked pixels count"
+        )
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{name} must be array-like, got {_describe(value)}: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must have a real numeric or bool dtype, got dtype {array.dtype}"
+        )
+    return array
+
+
+def float_dtype_for(dtype):
+    """The float type a tensor op computes in for an input dtype.
+
+    float32 and float64 are kept; float16 computes in float32; integers and
+    bool compute in float64 (values kept, not scaled).
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def as_compute_array(array, dtype):
+    """A native-endian, C-contiguous array of ``dtype``: ``array`` itself when
+    it already is one, else a copy. Kernels only read it, so the caller's
+    data is never written."""
+    return np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("="))
+
+
+def check_tensor(value, name, ndims):
+    """Validate a tensor-op input: an array with ``ndim`` in ``ndims`` and no
+    empty dimension other than the batch (the first of a 4-D tensor)."""
+    array = check_array(value, name)
+    if array.ndim not in ndims:
+        accepted = " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{name} must be {accepted}, got shape {array.shape}")
+    first = 1 if array.ndim == 4 else 0
+    if any(s == 0 for s in array.shape[first:]):
+        raise ValueError(f"{name} must not have empty dimensions, got shape {array.shape}")
+    return array
+
+
+def check_n_threads(n_threads):
+    """Validate ``n_threads``: None, or a non-zero int (negative counts from the end)."""
+    if n_threads is None:
+        return None
+    n = check_int(n_threads, "n_threads")
+    if n == 0:
+        raise ValueError("n_threads must be None or a non-zero integer, got 0")
+    return n

@@ -1,0 +1,433 @@
+"""Convolution and transposed convolution with PyTorch semantics.
+
+``conv2d`` is im2col + GEMM, ``conv_transpose2d`` is GEMM + col2im (the
+gradient of conv2d with respect to its input). Both run compiled loops over
+tiles of the image with OpenMP, calling BLAS through SciPy.
+
+Layouts and output sizes follow ``torch.nn.functional``:
+
+* input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``;
+* conv2d weight ``(C_out, C_in / groups, kH, kW)``,
+  ``H_out = (H + 2 p - d (kH - 1) - 1) // s + 1``;
+* conv_transpose2d weight ``(C_in, C_out / groups, kH, kW)``,
+  ``H_out = (H - 1) s - 2 p + d (kH - 1) + output_padding + 1``.
+
+Dtypes: float32 computes in float32 and float64 in float64; float16 computes
+in float32; integer and bool inputs are converted to float64 (values kept, not
+rescaled). Weight and bias are cast to the input's float type.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from ._ext import conv as _conv
+from ._threads import blas_single_threaded, effective_n_threads
+
+__all__ = ["conv2d", "conv_transpose2d", "conv_lipschitz"]
+
+#: Size of one thread's im2col / col2im buffer. 1 MiB keeps it in L2 cache
+#: next to the GEMM's packed panels, and bounds the total whatever the image.
+TILE_BYTES = 1 << 20
+
+#: conv_transpose2d splits each group's output channels into at most this many
+#: blocks, the work items of its threads.
+MAX_CHANNEL_BLOCKS = 8
+
+
+@dataclass(frozen=True)
+class _Conv:
+    """The validated geometry of one conv2d (or of the conv2d a transposed
+    convolution is the adjoint of): image side ``(height, width)``, output
+    grid ``(out_height, out_width)``."""
+
+    height: int
+    width: int
+    out_height: int
+    out_width: int
+    stride: tuple
+    pad_begin: tuple  # (top, left); bottom and right follow from the sizes
+    dilation: tuple
+
+    def kernel_args(self):
+        return (*self.stride, *self.pad_begin, *self.dilation)
+
+
+def _as_batch(input, name="input"):
+    """Validated input as a 4-D array, and whether the caller gave a batch."""
+    array = v.check_tensor(input, name, (3, 4))
+    batched = array.ndim == 4
+    return (array if batched else array[None]), batched
+
+
+def _check_weight(weight, dtype):
+    array = v.check_array(weight, "weight")
+    if array.ndim != 4 or 0 in array.shape:
+        raise ValueError(
+            f"weight must be 4-D with no empty dimension, got shape {array.shape}"
+        )
+    return v.as_compute_array(array, dtype)
+
+
+def _check_bias(bias, channels, dtype):
+    """Bias as a contiguous vector of ``channels`` values (zeros for None)."""
+    if bias is None:
+        return np.zeros(channels, dtype), False
+    array = v.check_array(bias, "bias")
+    if array.shape != (channels,):
+        raise ValueError(
+            f"bias must have shape ({channels},) to match the {channels} output "
+            f"channels, got shape {array.shape}"
+        )
+    return v.as_compute_array(array, dtype), True
+
+
+def _check_groups(groups, in_channels, out_channels):
+    groups = v.check_int(groups, "groups", min_value=1)
+    for what, channels in (("input", in_channels), ("output", out_channels)):
+        if channels % groups:
+            raise ValueError(
+                f"groups={groups} must divide the {what} channels, got {channels} "
+                f"{what} channels"
+            )
+    return groups
+
+
+def _dilated(kernel, dilation):
+    return dilation * (kernel - 1) + 1
+
+
+def _conv_geometry(height, width, kernel, stride, padding, dilation):
+    """Geometry of conv2d on an (height, width) image; padding as torch takes it."""
+    stride = v.check_pair(stride, "stride", min_value=1)
+    dilation = v.check_pair(dilation, "dilation", min_value=1)
+    reach = tuple(_dilated(k, d) for k, d in zip(kernel, dilation))
+    if isinstance(padding, str):
+        v.check_choice(padding, "padding", ("same", "valid"))
+        if padding == "valid":
+            begin = end = (0, 0)
+        else:
+            if stride != (1, 1):
+                raise ValueError(
+                    f"padding='same' needs stride 1 (as in torch), got stride={stride}"
+                )
+            # torch puts the odd pixel of an even kernel's padding at the end
+            begin = tuple((r - 1) // 2 for r in reach)
+            end = tuple(r - 1 - b for r, b in zip(reach, begin))
+    else:
+        begin = end = v.check_pair(padding, "padding", min_value=0)
+    size = (height, width)
+    padded = tuple(n + b + e for n, b, e in zip(size, begin, end))
+    if any(p < r for p, r in zip(padded, reach)):
+        raise ValueError(
+            f"the kernel is larger than the padded input: padded input size "
+            f"{padded[0]}x{padded[1]} (input {height}x{width}, padding {padding!r}), "
+            f"kernel size {kernel[0]}x{kernel[1]} dilated to {reach[0]}x{reach[1]}"
+        )
+    out = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride))
+    return _Conv(height, width, *out, stride, begin, dilation)
+
+
+def _tile_pixels(column_bytes, n_pixels):
+    """Pixels per work tile: a tile's columns fill about TILE_BYTES, and an
+    image has at least a few tiles so that threads share it. Depends on the
+    shapes only, never on the thread count, so results do not either."""
+    tile = max(1, TILE_BYTES // max(1, column_bytes))
+    return max(1, min(tile, -(-n_pixels // 4)))
+
+
+def _run_conv2d(x, w, bias, has_bias, geo, groups, n_threads):
+    """conv2d on validated arrays of one float dtype; returns (N, C_out, ...)."""
+    batch = x.shape[0]
+    out_channels = w.shape[0]
+    v.check_output_pixels((geo.out_height, geo.out_width))
+    depth = w.shape[1] * w.shape[2] * w.shape[3]
+    v.check_blas_size(depth, "the weight's C_in/groups*kH*kW")
+    v.check_blas_size(geo.height * geo.width, "the input's H*W")
+    n_out = geo.out_height * geo.out_width
+    tile = _tile_pixels(depth * x.itemsize, n_out)
+    out = np.empty((batch, out_channels, geo.out_height, geo.out_width), x.dtype)
+    n = effective_n_threads(n_threads)
+    work = np.empty((n, depth * tile), x.dtype)
+    with blas_single_threaded():
+        _conv.conv2d_gemm(x, w, bias, has_bias, out, work, *geo.kernel_args(), groups, tile, n)
+    return out
+
+
+def _run_conv_transpose2d(x, w, bias, geo, groups, n_threads):
+    """Transposed conv on validated arrays; ``geo`` is the adjoint conv2d's
+    geometry (its image is the output here, its grid the input)."""
+    batch = x.shape[0]
+    out_per_group = w.shape[1]
+    taps = w.shape[2] * w.shape[3]
+    v.check_output_pixels((geo.height, geo.width))
+    v.check_blas_size(out_per_group * taps, "the weight's C_out/groups*kH*kW")
+    v.check_blas_size(x.shape[2] * x.shape[3], "the input's H*W")
+    block = -(-out_per_group // min(out_per_group, MAX_CHANNEL_BLOCKS))
+    tile = _tile_pixels(block * taps * x.itemsize, x.shape[2] * x.shape[3])
+    out = np.empty((batch, out_per_group * groups, geo.height, geo.width), x.dtype)
+    n = effective_n_threads(n_threads)
+    work = np.empty((n, block * taps * tile), x.dtype)
+    with blas_single_threaded():
+        _conv.conv_transpose2d_gemm(x, w, bias, out, work, *geo.kernel_args(), groups, block,
+                                    tile, n)
+    return out
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
+           n_threads=None):
+    """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+        Input tensor. float32 and float64 are kept; float16 computes in
+        float32, integers and bool in float64.
+    weight : array_like, shape (C_out, C_in / groups, kH, kW)
+        Filters, cast to the input's float type.
+    bias : array_like, shape (C_out,), optional
+        Added to every output pixel of each channel.
+    stride, dilation : int or (int, int), optional
+        Step between output pixels and between kernel taps, each >= 1.
+    padding : int, (int, int), 'same' or 'valid', optional
+        Implicit zeros on both sides. 'same' keeps the input size (stride 1
+        only) and, for an even dilated kernel, pads one more at the bottom and
+        right, as torch does.
+    groups : int, optional
+        Split input and output channels into this many independent groups
+        (``groups == C_in`` with ``C_out == C_in`` is a depthwise conv).
+    n_threads : int, optional
+        Threads to use: None for all cores, negative to count from the end.
+        The result does not depend on it.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``H_out = (H + pad_top + pad_bottom - dilation*(kH - 1) - 1) // stride + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imgconv import conv2d
+    >>> x = np.arange(16.0).reshape(1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> conv2d(x, w, stride=2)
+    array([[[10., 18.],
+            [42., 50.]]])
+    """
+    x, batched = _as_batch(input)
+    dtype = v.float_dtype_for(x.dtype)
+    w = _check_weight(weight, dtype)
+    out_channels, per_group = w.shape[:2]
+    groups = _check_groups(groups, x.shape[1], out_channels)
+    if per_group * groups != x.shape[1]:
+        raise ValueError(
+            f"weight of shape {w.shape} expects {per_group * groups} input channels "
+            f"(C_in/groups={per_group}, groups={groups}), but input of shape "
+            f"{np.shape(input)} has {x.shape[1]}"
+        )
+    b, has_bias = _check_bias(bias, out_channels, dtype)
+    geo = _conv_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding, dilation)
+    out = _run_conv2d(v.as_compute_array(x, dtype), w, b, has_bias, geo, groups, n_threads)
+    return out if batched else out[0]
+
+
+def _transpose_geometry(height, width, kernel, stride, padding, output_padding, dilation):
+    """Geometry of the conv2d whose adjoint is this transposed conv."""
+    stride = v.check_pair(stride, "stride", min_value=1)
+    dilation = v.check_pair(dilation, "dilation", min_value=1)
+    padding = v.check_pair(padding, "padding", min_value=0)
+    output_padding = v.check_pair(output_padding, "output_padding", min_value=0)
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= max(s, d):
+            raise ValueError(
+                f"output_padding must be smaller than either stride or dilation, got "
+                f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
+            )
+    out = tuple(
+        (n - 1) * s - 2 * p + _dilated(k, d) + op
+        for n, s, p, k, d, op in zip((height, width), stride, padding, kernel, dilation,
+                                     output_padding)
+    )
+    if min(out) <= 0:
+        raise ValueError(
+            f"the output would be empty: input {height}x{width}, kernel "
+            f"{kernel[0]}x{kernel[1]}, stride {stride}, padding {padding}, dilation "
+            f"{dilation}, output_padding {output_padding} give {out[0]}x{out[1]}"
+        )
+    return _Conv(*out, height, width, stride, padding, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1, *, method="auto", n_threads=None):
+    """2-D transposed convolution ("deconvolution"), as
+    ``torch.nn.functional.conv_transpose2d``.
+
+    The adjoint of :func:`conv2d` with the same weight, stride, padding,
+    dilation and groups: ``<conv2d(x, w), y> == <x, conv_transpose2d(y, w)>``.
+
+    Parameters
+    ----------
+    input : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+        Input tensor (same dtype rules as :func:`conv2d`).
+    weight : array_like, shape (C_in, C_out / groups, kH, kW)
+        Filters in torch's transposed layout.
+    bias : array_like, shape (C_out,), optional
+    stride, padding, dilation : int or (int, int), optional
+        As in torch: ``padding`` removes ``dilation*(k-1) - padding`` pixels
+        of implicit zero padding on each side.
+    output_padding : int or (int, int), optional
+        Extra rows/columns at the bottom/right of the output; each must be
+        smaller than the stride or the dilation.
+    groups : int, optional
+    method : {'auto', 'gemm'}, optional
+        'gemm' computes GEMM + col2im. 'auto' picks the fastest method.
+    n_threads : int, optional
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
+        ``H_out = (H - 1)*stride - 2*padding + dilation*(kH - 1) + output_padding + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imgconv import conv_transpose2d
+    >>> x = np.array([[[1.0, 2.0]]])            # (C_in=1, H=1, W=2)
+    >>> conv_transpose2d(x, np.ones((1, 1, 1, 2)), stride=2)
+    array([[[1., 1., 2., 2.]]])
+    """
+    v.check_choice(method, "method", ("auto", "gemm"))
+    x, batched = _as_batch(input)
+    dtype = v.float_dtype_for(x.dtype)
+    w = _check_weight(weight, dtype)
+    in_channels, per_group = w.shape[:2]
+    if in_channels != x.shape[1]:
+        raise ValueError(
+            f"weight of shape {w.shape} expects {in_channels} input channels, but input of "
+            f"shape {np.shape(input)} has {x.shape[1]}"
+        )
+    groups = _check_groups(groups, in_channels, in_channels)
+    b, _ = _check_bias(bias, per_group * groups, dtype)
+    geo = _transpose_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding,
+                              output_padding, dilation)
+    out = _run_conv_transpose2d(v.as_compute_array(x, dtype), w, b, geo, groups, n_threads)
+    return out if batched else out[0]
+
+
+def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, *,
+                   method="lanczos", tol=1e-8, max_iter=1000, random_state=0, n_threads=None):
+    """Operator norm (largest singular value) of a conv2d layer.
+
+    ``conv2d`` and ``conv_transpose2d`` are an adjoint pair, so the largest
+    eigenvalue of ``conv_transpose2d(conv2d(x))`` is the square of the largest
+    singular value of the layer: its Lipschitz constant in the l2 norm, the
+    bound a WGAN-style critic must respect. The bias does not change it.
+
+    Parameters
+    ----------
+    weight : array_like, shape (C_out, C_in / groups, kH, kW)
+        The layer's filters; their float type is the computation's.
+    input_shape : tuple of int
+        ``(C_in, H, W)`` (or ``(N, C_in, H, W)``: the norm does not depend on N)
+        of the inputs the layer is applied to; the border effects of padding
+        make the norm depend on it.
+    stride, padding, dilation, groups :
+        As in :func:`conv2d`, 'same' and 'valid' included.
+    method : {'lanczos', 'power'}, optional
+        'lanczos' runs ARPACK's Lanczos iteration (``scipy.sparse.linalg.eigsh``)
+        on the normal operator, usually in far fewer products; 'power' runs
+        plain power iteration.
+    tol : float, optional
+        Relative tolerance on the residual ``||N v - lambda v|| <= tol * lambda``
+        of the normal operator ``N`` (method 'power'), or ARPACK's relative
+        accuracy of ``lambda = sigma**2`` (method 'lanczos').
+    max_iter : int, optional
+        Bound on the iterations; a ``RuntimeError`` is raised if not converged.
+    random_state : int or numpy.random.Generator, optional
+        Seed of the starting vector.
+    n_threads : int, optional
+        As in :func:`conv2d`.
+
+    Returns
+    -------
+    sigma : float
+        The largest singular value.
+    vector : ndarray, shape (C_in, H, W)
+        A unit-norm input that attains it: ``||conv2d(vector)|| == sigma``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imgconv import conv_lipschitz
+    >>> w = np.full((1, 1, 3, 3), 1 / 9)           # a 3x3 mean filter
+    >>> sigma, _ = conv_lipschitz(w, (1, 32, 32), padding=1)
+    >>> bool(0.9 < sigma < 1.0)                      # zero padding: just under 1
+    True
+    """
+    v.check_choice(method, "method", ("lanczos", "power"))
+    tol = v.check_float(tol, "tol", min_value=0, exclusive_min=True)
+    max_iter = v.check_int(max_iter, "max_iter", min_value=1)
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
+        raise ValueError(
+            f"input_shape must be a tuple (C_in, H, W) or (N, C_in, H, W) of positive "
+            f"integers, got {input_shape!r}"
+        )
+    shape = tuple(v.check_int(s, "input_shape", min_value=1) for s in input_shape)
+    channels, height, width = shape[-3:]
+    w = v.check_array(weight, "weight")
+    w = _check_weight(w, v.float_dtype_for(w.dtype))
+    dtype = w.dtype
+    out_channels, per_group = w.shape[:2]
+    groups = _check_groups(groups, channels, out_channels)
+    if per_group * groups != channels:
+        raise ValueError(
+            f"weight of shape {w.shape} expects {per_group * groups} input channels, but "
+            f"input_shape {input_shape} has {channels}"
+        )
+    geo = _conv_geometry(height, width, w.shape[2:], stride, padding, dilation)
+    # conv2d's adjoint: a transposed conv from conv2d's output grid back onto the input
+    adjoint = _Conv(height, width, geo.out_height, geo.out_width, geo.stride, geo.pad_begin,
+                    geo.dilation)
+    # torch's transposed layout makes the conv2d weight its own adjoint's weight
+    no_bias, zeros_in = np.zeros(out_channels, dtype), np.zeros(channels, dtype)
+
+    def normal(x):
+        y = _run_conv2d(x.reshape(1, channels, height, width), w, no_bias, False, geo,
+                        groups, n_threads)
+        return _run_conv_transpose2d(y, w, zeros_in, adjoint, groups, n_threads).ravel()
+
+    rng = np.random.default_rng(random_state)
+    start = rng.standard_normal(channels * height * width).astype(dtype)
+    start /= np.linalg.norm(start)
+    size = start.size
+    if method == "lanczos" and size > 2:
+        from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
+
+        operator = LinearOperator((size, size), matvec=normal, dtype=dtype)
+        try:
+            values, vectors = eigsh(operator, k=1, which="LA", v0=start, tol=tol,
+                                    maxiter=max_iter)
+        except ArpackNoConvergence as exc:
+            raise RuntimeError(
+                f"conv_lipschitz did not converge in max_iter={max_iter} iterations"
+            ) from exc
+        top, vector = float(values[0]), vectors[:, 0]
+    else:
+        vector, top = start, 0.0
+        for _ in range(max_iter):
+            image = normal(vector)
+            top = float(np.dot(vector, image))
+            norm = float(np.linalg.norm(image))
+            # stop on the residual, not on the change of the estimate, which
+            # stalls long before convergence when the top two values are close
+            if norm == 0.0 or np.linalg.norm(image - top * vector) <= tol * top:
+                break
+            vector = image / norm
+        else:
+            raise RuntimeError(
+                f"conv_lipschitz did not converge in max_iter={max_iter} iterations"
+            )
+    vector = vector / np.linalg.norm(vector)
+    return float(np.sqrt(max(top, 0.0))), vector.reshape(channels, height, width)

@@ -1,0 +1,424 @@
+"""conv2d, conv_transpose2d and conv_lipschitz against naive references,
+SciPy and (when importable) PyTorch."""
+import itertools
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+import imgconv
+from imgconv import conv2d, conv_lipschitz, conv_transpose2d
+from reference import conv2d_ref, conv_transpose2d_ref
+
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+def relative_error(a, b):
+    scale = max(1.0, float(np.abs(b).max(initial=0)))
+    return float(np.abs(a - b).max(initial=0)) / scale
+
+
+def random(shape, dtype=np.float64, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+# ---------------------------------------------------------------- conv2d ---
+
+CONV_CASES = [
+    # (N, C_in, C_out, H, W, kernel, stride, padding, dilation, groups)
+    (1, 3, 4, 9, 7, 3, 1, 1, 1, 1),
+    (2, 2, 3, 8, 8, (2, 3), (2, 1), (1, 0), 1, 1),
+    (3, 4, 4, 11, 6, 3, 2, 2, 2, 2),
+    (1, 6, 6, 10, 13, 3, 1, 4, (3, 2), 6),         # depthwise
+    (1, 6, 12, 7, 7, 3, 1, 1, 1, 6),               # depthwise multiplier 2
+    (1, 1, 1, 1, 1, 1, 1, 0, 1, 1),                # one pixel
+    (1, 2, 2, 1, 9, (1, 3), 1, (0, 1), 1, 1),      # one row
+    (1, 2, 2, 9, 1, (3, 1), 2, (1, 0), 1, 2),      # one column
+    (2, 3, 5, 5, 5, 5, 3, 2, 1, 1),
+    (1, 2, 3, 13, 17, 4, 3, 0, 2, 1),
+    (1, 4, 2, 6, 6, 1, 1, 0, 1, 2),                # 1x1, no im2col
+    (1, 4, 2, 6, 6, 1, 2, 0, 1, 1),                # 1x1 strided
+    (0, 3, 2, 5, 5, 3, 1, 1, 1, 1),                # empty batch
+]
+
+
+def _case_id(case):
+    n, cin, cout, h, w, k, s, p, d, g = case
+    return f"N{n}-C{cin}to{cout}-{h}x{w}-k{k}-s{s}-p{p}-d{d}-g{g}".replace(" ", "")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("with_bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("case", CONV_CASES, ids=_case_id)
+def test_conv2d_matches_reference(case, with_bias, dtype):
+    n, cin, cout, h, w, k, s, p, d, g = case
+    kh, kw = pair(k)
+    x = random((n, cin, h, w), dtype, 1)
+    weight = random((cout, cin // g, kh, kw), dtype, 2)
+    bias = random(cout, dtype, 3) if with_bias else None
+    ph, pw = pair(p)
+    expected = conv2d_ref(x.astype(np.float64), weight.astype(np.float64), bias, pair(s),
+                          ((ph, ph), (pw, pw)), pair(d), g)
+    out = conv2d(x, weight, bias, stride=s, padding=p, dilation=d, groups=g)
+    assert out.dtype == dtype
+    assert out.shape == expected.shape
+    assert relative_error(out, expected) < TOL[dtype]
+
+
+@pytest.mark.parametrize("kernel", [1, 2, 3, 4, (2, 5)], ids=lambda k: f"k{k}")
+@pytest.mark.parametrize("dilation", [1, 2, 3], ids=lambda d: f"d{d}")
+def test_conv2d_same_and_valid_padding(kernel, dilation):
+    kh, kw = pair(kernel)
+    x = random((1, 2, 10, 15))
+    weight = random((3, 2, kh, kw), seed=4)
+    out = conv2d(x, weight, padding="same", dilation=dilation)
+    assert out.shape == (1, 3, 10, 15)
+    reach = (dilation * (kh - 1), dilation * (kw - 1))
+    # the odd pixel of an even reach goes to the bottom/right, as in torch
+    pads = tuple((r // 2, r - r // 2) for r in reach)
+    expected = conv2d_ref(x, weight, None, (1, 1), pads, (dilation, dilation))
+    assert relative_error(out, expected) < 1e-12
+    valid = conv2d(x, weight, padding="valid", dilation=dilation)
+    assert relative_error(valid, conv2d_ref(x, weight, dilation=(dilation, dilation))) < 1e-12
+
+
+def test_conv2d_unbatched_input_gives_unbatched_output():
+    x = random((2, 6, 5))
+    weight = random((3, 2, 3, 3), seed=1)
+    out = conv2d(x, weight, padding=1)
+    assert out.shape == (3, 6, 5)
+    np.testing.assert_array_equal(out, conv2d(x[None], weight, padding=1)[0])
+
+
+@pytest.mark.parametrize("mode", ["constant", "nearest", "reflect", "mirror", "wrap"])
+@pytest.mark.parametrize("shape", [(9, 11), (4, 4), (3, 17)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_single_channel_conv2d_equals_ndimage_correlate_on_valid_region(shape, mode):
+    image = random(shape, seed=5)
+    kernel = random((3, 2), seed=6)
+    out = conv2d(image[None], kernel[None, None])[0]
+    # ndimage centres the kernel at (kh//2, kw//2); the valid region is where
+    # the kernel lies inside the image, so the border mode does not matter.
+    full = ndimage.correlate(image, kernel, mode=mode)
+    valid = full[1:1 + out.shape[0], 1:1 + out.shape[1]]
+    assert relative_error(out, valid) < 1e-12
+
+
+def test_conv2d_integer_input_computes_in_float64():
+    x = np.arange(2 * 5 * 5, dtype=np.int16).reshape(2, 5, 5)
+    weight = np.ones((1, 2, 3, 3), np.float32)
+    out = conv2d(x, weight)
+    assert out.dtype == np.float64
+    assert relative_error(out, conv2d_ref(x[None].astype(float), weight.astype(float))[0]) == 0
+
+
+def test_conv2d_float16_computes_in_float32_and_weight_follows_input():
+    x = random((1, 2, 6, 6), np.float16)
+    weight = random((2, 2, 3, 3), np.float64, 1)
+    out = conv2d(x, weight)
+    assert out.dtype == np.float32
+    expected = conv2d_ref(x.astype(np.float64), weight.astype(np.float32).astype(np.float64))
+    assert relative_error(out, expected) < 1e-5
+
+
+def test_conv2d_does_not_modify_or_require_contiguous_inputs():
+    base = random((1, 3, 12, 14))
+    x = base[:, ::-1, ::2, 1::2]                 # negative and non-unit strides
+    weight = np.asfortranarray(random((2, 3, 3, 3), seed=1))
+    x_before, w_before = x.copy(), weight.copy()
+    x.flags.writeable = False
+    out = conv2d(x, weight, padding=1)
+    np.testing.assert_array_equal(out, conv2d(x.copy(), weight.copy(), padding=1))
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(weight, w_before)
+
+
+def test_conv2d_big_endian_input():
+    x = random((1, 2, 5, 5)).astype(">f8")
+    weight = random((1, 2, 3, 3), seed=1)
+    out = conv2d(x, weight)
+    assert out.dtype == np.float64 and out.dtype.isnative
+    np.testing.assert_array_equal(out, conv2d(x.astype("<f8"), weight))
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_results_do_not_depend_on_the_thread_count(op):
+    x = random((2, 8, 37, 29), np.float32)
+    if op == "conv2d":
+        weight = random((6, 4, 3, 3), np.float32, 1)
+        run = lambda n: conv2d(x, weight, padding=2, dilation=2, groups=2, n_threads=n)  # noqa: E731
+    else:
+        weight = random((8, 3, 4, 4), np.float32, 1)
+        run = lambda n: conv_transpose2d(x, weight, stride=2, padding=1, groups=2,  # noqa: E731
+                                         n_threads=n)
+    serial = run(1)
+    for n in (2, 3, -1, None):
+        np.testing.assert_array_equal(run(n), serial)
+
+
+def test_im2col_buffer_stays_bounded():
+    """A conv whose full column matrix would take 144 MiB runs in a few MiB."""
+    x = np.zeros((1, 16, 512, 512), np.float32)
+    weight = np.zeros((1, 16, 3, 3), np.float32)
+    out_bytes = 512 * 512 * 4
+    tracemalloc.start()
+    try:
+        conv2d(x, weight, padding=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    full_columns = 16 * 9 * 512 * 512 * 4
+    assert peak - out_bytes <= 32 * 2**20 < full_columns
+
+
+# ------------------------------------------------------ conv_transpose2d ---
+
+TRANSPOSE_CASES = [
+    # (N, C_in, C_out, H, W, kernel, stride, padding, output_padding, dilation, groups)
+    (1, 3, 2, 5, 4, 3, 1, 0, 0, 1, 1),
+    (2, 2, 3, 4, 6, 4, 2, 1, 0, 1, 1),
+    (1, 4, 6, 5, 5, 3, 2, 1, 1, 1, 2),
+    (3, 4, 4, 3, 7, (2, 3), (3, 2), (1, 0), (2, 1), 1, 4),   # depthwise
+    (1, 2, 2, 6, 5, 3, 1, 2, 1, 2, 1),                       # output_padding < dilation
+    (1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1),                       # one pixel
+    (1, 1, 3, 1, 1, 4, 2, 1, 1, 1, 1),
+    (1, 2, 2, 1, 8, (1, 4), (1, 2), (0, 1), 0, 1, 1),        # one row
+    (1, 3, 2, 7, 6, 5, 3, 2, 2, (2, 1), 1),
+    (2, 2, 2, 4, 4, 2, 2, 0, 0, 1, 1),                       # k == s: no overlap
+    (0, 2, 3, 4, 4, 3, 2, 1, 0, 1, 1),                       # empty batch
+]
+
+
+def _transpose_id(case):
+    n, cin, cout, h, w, k, s, p, op, d, g = case
+    return f"N{n}-C{cin}to{cout}-{h}x{w}-k{k}-s{s}-p{p}-op{op}-d{d}-g{g}".replace(" ", "")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("with_bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=_transpose_id)
+def test_conv_transpose2d_matches_reference(case, with_bias, dtype):
+    n, cin, cout, h, w, k, s, p, op, d, g = case
+    kh, kw = pair(k)
+    x = random((n, cin, h, w), dtype, 1)
+    weight = random((cin, cout // g, kh, kw), dtype, 2)
+    bias = random(cout, dtype, 3) if with_bias else None
+    expected = conv_transpose2d_ref(x.astype(np.float64), weight.astype(np.float64), bias,
+                                    pair(s), pair(p), pair(op), g, pair(d))
+    out = conv_transpose2d(x, weight, bias, stride=s, padding=p, output_padding=op,
+                           groups=g, dilation=d)
+    assert out.dtype == dtype
+    assert out.shape == expected.shape
+    assert relative_error(out, expected) < TOL[dtype]
+
+
+@pytest.mark.parametrize(
+    "stride,padding,dilation,groups,kernel",
+    list(itertools.product([1, 2, 3], [0, 1, 2], [1, 2], [1, 2], [1, 3, 4])),
+    ids=lambda v: str(v),
+)
+def test_adjoint_identity(stride, padding, dilation, groups, kernel):
+    """<conv2d(x, w), y> == <x, conv_transpose2d(y, w)> with the output_padding
+    that makes the transposed conv land back on x's shape."""
+    h, w = 11, 8
+    x = random((2, 4, h, w), seed=7)
+    weight = random((6, 4 // groups, kernel, kernel), seed=8)
+    try:
+        y_shape = conv2d(x, weight, stride=stride, padding=padding, dilation=dilation,
+                         groups=groups).shape
+    except ValueError:
+        pytest.skip("kernel larger than the padded input")
+    y = random(y_shape, seed=9)
+    reach = dilation * (kernel - 1) + 1
+    output_padding = tuple((n + 2 * padding - reach) % stride for n in (h, w))
+    back = conv_transpose2d(y, weight, stride=stride, padding=padding,
+                            output_padding=output_padding, groups=groups, dilation=dilation)
+    assert back.shape == x.shape
+    lhs = np.vdot(conv2d(x, weight, stride=stride, padding=padding, dilation=dilation,
+                         groups=groups), y)
+    rhs = np.vdot(x, back)
+    assert abs(lhs - rhs) <= 1e-12 * max(1.0, abs(lhs))
+
+
+# ------------------------------------------------------------------ torch ---
+
+def test_torch_parity_random_parameters():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(150):
+        g = int(rng.choice([1, 2, 3]))
+        cin, cout = g * int(rng.integers(1, 3)), g * int(rng.integers(1, 3))
+        kh, kw = (int(v) for v in rng.integers(1, 5, 2))
+        s = tuple(int(v) for v in rng.integers(1, 4, 2))
+        d = tuple(int(v) for v in rng.integers(1, 4, 2))
+        p = tuple(int(v) for v in rng.integers(0, 4, 2))
+        h, w = (int(v) for v in rng.integers(1, 12, 2))
+        n = int(rng.integers(1, 3))
+        x = rng.standard_normal((n, cin, h, w))
+        weight = rng.standard_normal((cout, cin // g, kh, kw))
+        bias = rng.standard_normal(cout)
+        tx, tb = torch.from_numpy(x), torch.from_numpy(bias)
+        try:
+            expected = F.conv2d(tx, torch.from_numpy(weight), tb, s, p, d, g).numpy()
+        except RuntimeError:
+            with pytest.raises(ValueError, match="kernel is larger than the padded input"):
+                conv2d(x, weight, bias, s, p, d, g)
+        else:
+            assert relative_error(conv2d(x, weight, bias, s, p, d, g), expected) < 1e-12
+            checked += 1
+        wt = rng.standard_normal((cin, cout // g, kh, kw))
+        op = tuple(int(rng.integers(0, max(a, b))) for a, b in zip(s, d))
+        try:
+            expected = F.conv_transpose2d(tx, torch.from_numpy(wt), tb, s, p, op, g, d).numpy()
+            empty = 0 in expected.shape
+        except RuntimeError:
+            empty = True
+        if empty:
+            with pytest.raises(ValueError, match="output would be empty"):
+                conv_transpose2d(x, wt, bias, s, p, op, g, d)
+        else:
+            out = conv_transpose2d(x, wt, bias, s, p, op, g, d)
+            assert relative_error(out, expected) < 1e-12
+            checked += 1
+    assert checked > 150
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+def test_torch_parity_float32_same_padding():
+    torch = pytest.importorskip("torch")
+    x = random((2, 4, 17, 10), np.float32)
+    weight = random((5, 4, 4, 2), np.float32, 1)
+    expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight),
+                                          padding="same", dilation=(2, 3)).numpy()
+    assert relative_error(conv2d(x, weight, padding="same", dilation=(2, 3)), expected) < 1e-5
+
+
+# --------------------------------------------------------------- errors ---
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(input=np.zeros((3, 3))), ValueError, r"input must be 3-D or 4-D, got shape \(3, 3\)"),
+        (dict(input=np.zeros((1, 2, 0, 4))), ValueError, "input must not have empty dimensions"),
+        (dict(weight=np.zeros((2, 2, 3))), ValueError, r"weight must be 4-D.*\(2, 2, 3\)"),
+        (dict(weight=np.zeros((2, 3, 3, 3))), ValueError, r"expects 3 input channels.*has 2"),
+        (dict(groups=3), ValueError, "groups=3 must divide the input channels, got 2"),
+        (dict(groups=0), ValueError, "groups must be >= 1, got 0"),
+        (dict(groups=True), TypeError, "groups must be an integer, got the bool True"),
+        (dict(stride=0), ValueError, "stride must be >= 1, got 0"),
+        (dict(stride=True), TypeError, "stride must be an integer, got the bool"),
+        (dict(stride=1.0), TypeError, "stride must be an integer, got 1.0"),
+        (dict(dilation=-1), ValueError, "dilation must be >= 1, got -1"),
+        (dict(dilation=(1, 2, 3)), ValueError, "dilation must be an integer or a pair"),
+        (dict(padding=-1), ValueError, "padding must be >= 0, got -1"),
+        (dict(padding="full"), ValueError, "padding must be one of 'same', 'valid'; got 'full'"),
+        (dict(padding="same", stride=2), ValueError, "padding='same' needs stride 1"),
+        (dict(weight=np.zeros((2, 2, 9, 9))), ValueError,
+         r"kernel is larger than the padded input: padded input size 5x5.*9x9"),
+        (dict(dilation=3), ValueError, r"kernel size 3x3 dilated to 7x7"),
+        (dict(bias=np.zeros(3)), ValueError, r"bias must have shape \(2,\).*got shape \(3,\)"),
+        (dict(input=np.zeros((1, 2, 5, 5), complex)), TypeError, "input must have a real numeric"),
+        (dict(input=np.array([["a"]])), TypeError, "input must have a real numeric"),
+        (dict(input=np.ma.zeros((1, 2, 5, 5))), TypeError, "input is a masked array"),
+        (dict(weight=np.zeros((2, 2, 3, 3), object)), TypeError, "weight must have a real numeric"),
+        (dict(n_threads=0), ValueError, "n_threads must be None or a non-zero integer, got 0"),
+        (dict(n_threads=1.5), TypeError, "n_threads must be an integer, got 1.5"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_conv2d_errors(kwargs, error, match):
+    args = dict(input=np.zeros((1, 2, 5, 5)), weight=np.zeros((2, 2, 3, 3)))
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        conv2d(**args)
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        (dict(weight=np.zeros((3, 2, 3, 3))), ValueError, r"expects 3 input channels.*has 2"),
+        (dict(groups=4), ValueError, "groups=4 must divide the input channels, got 2"),
+        (dict(output_padding=2, stride=2), ValueError,
+         "output_padding must be smaller than either stride or dilation"),
+        (dict(output_padding=1), ValueError, "output_padding must be smaller"),
+        (dict(padding=4), ValueError, "the output would be empty"),
+        (dict(stride=(1, 0)), ValueError, "stride must be >= 1, got 0"),
+        (dict(method="fft"), ValueError, "method must be one of"),
+        (dict(bias=np.zeros((2, 1))), ValueError, r"bias must have shape \(4,\)"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_conv_transpose2d_errors(kwargs, error, match):
+    args = dict(input=np.zeros((1, 2, 3, 3)), weight=np.zeros((2, 4, 3, 3)))
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        conv_transpose2d(**args)
+
+
+def test_max_pixels_bound_is_checked_before_allocating(monkeypatch):
+    monkeypatch.setenv("IMGCONV_MAX_PIXELS", "100")
+    with pytest.raises(ValueError, match=r"would have 121 pixels .* max_pixels=100"):
+        conv2d(np.zeros((1, 1, 11, 11)), np.zeros((1, 1, 1, 1)))
+    with pytest.raises(ValueError, match=r"would have \d+ pixels"):
+        conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 1, 1)), padding=10**12)
+
+
+# ------------------------------------------------------------- lipschitz ---
+
+def _dense_operator_norm(weight, shape, **kwargs):
+    size = int(np.prod(shape))
+    basis = np.eye(size).reshape(size, *shape)
+    columns = conv2d(basis, weight, **kwargs).reshape(size, -1)
+    return np.linalg.norm(columns, 2)
+
+
+LIPSCHITZ_CASES = {
+    # the top two singular values of this one are 3e-5 apart: power iteration
+    # would need ~1e5 steps, so only Lanczos is asked to resolve it
+    "random3x3": ((1, 6, 6), (1, 1, 3, 3), dict(padding=1), ["lanczos"]),
+    "strided": ((2, 7, 5), (3, 2, 3, 3), dict(stride=2, padding=1), ["lanczos", "power"]),
+    "depthwise-same": ((2, 8, 8), (2, 1, 2, 2), dict(groups=2, dilation=2, padding="same"),
+                       ["lanczos", "power"]),
+    "valid": ((3, 5, 6), (4, 3, 3, 2), dict(padding="valid"), ["lanczos", "power"]),
+    "one-pixel": ((1, 1, 1), (1, 1, 1, 1), {}, ["lanczos", "power"]),
+}
+
+
+@pytest.mark.parametrize(
+    "name,method",
+    [(name, m) for name, case in LIPSCHITZ_CASES.items() for m in case[3]],
+    ids=lambda v: v,
+)
+def test_conv_lipschitz_equals_dense_operator_norm(name, method):
+    shape, weight_shape, kwargs, _ = LIPSCHITZ_CASES[name]
+    weight = random(weight_shape, seed=12)
+    expected = _dense_operator_norm(weight, shape, **kwargs)
+    sigma, vector = conv_lipschitz(weight, shape, method=method, tol=1e-10, max_iter=20000,
+                                   **kwargs)
+    assert abs(sigma - expected) <= 1e-9 * expected
+    assert vector.shape == shape
+    assert abs(np.linalg.norm(vector) - 1) < 1e-12
+    attained = np.linalg.norm(conv2d(vector, weight, **kwargs))
+    assert abs(attained - expected) <= 1e-5 * expected
+
+
+def test_conv_lipschitz_errors():
+    weight = np.ones((1, 1, 3, 3))
+    with pytest.raises(ValueError, match="input_shape must be a tuple"):
+        conv_lipschitz(weight, 32)
+    with pytest.raises(ValueError, match="input_shape must be >= 1"):
+        conv_lipschitz(weight, (1, 0, 4))
+    with pytest.raises(ValueError, match="method must be one of"):
+        conv_lipschitz(weight, (1, 8, 8), method="svd")
+    with pytest.raises(RuntimeError, match="did not converge"):
+        conv_lipschitz(random((1, 1, 3, 3)), (1, 16, 16), method="power", max_iter=2)
+
+
+def test_public_names():
+    assert {"conv2d", "conv_transpose2d", "conv_lipschitz"} <= set(imgconv.__all__)
