@@ -4,7 +4,16 @@ Tensor operations follow PyTorch (``conv2d``, ``conv_transpose2d``); image
 operations follow scikit-image. See the documentation for the conventions.
 """
 from .conv import conv2d, conv_lipschitz, conv_transpose2d
+from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
 
 __version__ = "0.1.0"
 
-__all__ = ["conv2d", "conv_transpose2d", "conv_lipschitz"]
+__all__ = [
+    "conv2d",
+    "conv_transpose2d",
+    "conv_lipschitz",
+    "depth_to_space",
+    "space_to_depth",
+    "space_to_batch",
+    "batch_to_space",
+]
