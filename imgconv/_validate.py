@@ -185,3 +185,104 @@ def check_n_threads(n_threads):
     if n == 0:
         raise ValueError("n_threads must be None or a non-zero integer, got 0")
     return n
+
+
+# ------------------------------------------------------------ image API ---
+
+#: Border modes of the filters, in scipy.ndimage's vocabulary (what
+#: skimage.filters uses), and their codes in the kernels (pyx/_boundary.pxd).
+#: 'grid-*' are ndimage's aliases that mean the same for a filter.
+BORDER_CODES = {
+    "reflect": 0, "grid-mirror": 0,
+    "mirror": 1,
+    "nearest": 2,
+    "wrap": 3, "grid-wrap": 3,
+    "constant": 4, "grid-constant": 4,
+}
+
+#: numpy.pad mode names (what skimage.transform uses) -> scipy.ndimage names,
+#: as skimage.transform translates them.
+PAD_TO_NDIMAGE = {
+    "constant": "constant",
+    "edge": "nearest",
+    "symmetric": "reflect",
+    "reflect": "mirror",
+    "wrap": "wrap",
+}
+
+
+def check_filter_mode(mode):
+    """A scipy.ndimage mode name -> its border code."""
+    return BORDER_CODES[check_choice(mode, "mode", tuple(BORDER_CODES))]
+
+
+def check_pad_mode(mode):
+    """A numpy.pad mode name -> the border code of the same extension."""
+    return BORDER_CODES[PAD_TO_NDIMAGE[check_choice(mode, "mode", tuple(PAD_TO_NDIMAGE))]]
+
+
+def check_channel_axis(channel_axis, ndim):
+    """None, or ``channel_axis`` normalised to [0, ndim)."""
+    if channel_axis is None:
+        return None
+    axis = check_int(channel_axis, "channel_axis")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"channel_axis={axis} is out of range for an image with {ndim} dimensions"
+        )
+    return axis % ndim
+
+
+def check_image(image, channel_axis=None, name="image"):
+    """Validate a 2-D image, gray ``(H, W)`` or with channels at ``channel_axis``.
+
+    Returns ``(array, axis)``: the array (any real or bool dtype, not copied)
+    and the normalised channel axis (None for gray).
+    """
+    array = check_array(image, name)
+    axis = check_channel_axis(channel_axis, max(array.ndim, 1))
+    expected = 2 if axis is None else 3
+    if array.ndim != expected:
+        hint = ""
+        if axis is None and array.ndim == 3:
+            hint = "; for a color image pass channel_axis (e.g. channel_axis=-1)"
+        what = "(H, W)" if axis is None else f"3-D with channels at axis {axis}"
+        raise ValueError(f"{name} must be {what}, got shape {array.shape}{hint}")
+    if 0 in array.shape:
+        raise ValueError(f"{name} must not have empty dimensions, got shape {array.shape}")
+    return array, axis
+
+
+def to_channels_last(image, axis):
+    """View of a validated image as (H, W, C) (C = 1 for gray)."""
+    return image[..., None] if axis is None else np.moveaxis(image, axis, -1)
+
+
+def from_channels_last(out, axis):
+    """Undo :func:`to_channels_last` on a result of shape (H', W', C)."""
+    return out[..., 0] if axis is None else np.moveaxis(out, -1, axis)
+
+
+def image_to_float(image, preserve_range):
+    """Float image by scikit-image's rules (``skimage._shared.utils.convert_to_float``).
+
+    float16 becomes float32; float32 and float64 are kept; integers and bool
+    become float64, scaled to [0, 1] (signed: [-1, 1]) by ``img_as_float``
+    unless ``preserve_range``, which keeps their values.
+    """
+    if image.dtype == np.float16:
+        return image.astype(np.float32)
+    if image.dtype.kind == "f":
+        return image
+    if preserve_range:
+        return image.astype(np.float64)
+    from skimage.util import img_as_float
+
+    return img_as_float(image)
+
+
+def image_float_dtype(dtype):
+    """The float dtype :func:`image_to_float` gives for an input dtype."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if dtype.kind == "f" and dtype.itemsize <= 4 else np.dtype(
+        np.float64)
