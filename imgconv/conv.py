@@ -61,11 +61,9 @@ def _as_batch(input, name="input"):
 
 
 def _check_weight(weight, dtype):
-    array = v.check_array(weight, "weight")
-    if array.ndim != 4 or 0 in array.shape:
-        raise ValueError(
-            f"weight must be 4-D with no empty dimension, got shape {array.shape}"
-        )
+    array = v.check_tensor(weight, "weight", (4,))
+    if array.shape[0] == 0:
+        raise ValueError(f"weight must not have empty dimensions, got shape {array.shape}")
     return v.as_compute_array(array, dtype)
 
 
@@ -378,6 +376,8 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     channels, height, width = shape[-3:]
     w = v.check_array(weight, "weight")
     w = _check_weight(w, v.float_dtype_for(w.dtype))
+    if not np.isfinite(w).all():
+        raise ValueError("weight must be finite to have an operator norm; it holds NaN or Inf")
     dtype = w.dtype
     out_channels, per_group = w.shape[:2]
     groups = _check_groups(groups, channels, out_channels)

@@ -3,7 +3,8 @@
 ``depth_to_space`` is the last step of a transposed convolution computed by
 kernel padding (sub-pixel convolution); ``space_to_batch`` and
 ``batch_to_space`` turn a dilated convolution into an ordinary one. All four
-move data only: the dtype is kept and the result is a new C-contiguous array.
+move data only: the dtype is kept (in native byte order) and the result is a
+new C-contiguous array.
 """
 import numpy as np
 
@@ -12,8 +13,10 @@ from . import _validate as v
 __all__ = ["depth_to_space", "space_to_depth", "space_to_batch", "batch_to_space"]
 
 
-def _tensor(input, name="input"):
-    array = v.check_tensor(input, name, (3, 4))
+def _tensor(input, ndims=(3, 4)):
+    """Validated input as a native-endian 4-D array, and whether it was 4-D."""
+    array = v.check_tensor(input, "input", ndims)
+    array = array.astype(array.dtype.newbyteorder("="), copy=False)
     batched = array.ndim == 4
     return (array if batched else array[None]), batched
 
@@ -146,7 +149,7 @@ def space_to_batch(input, block_size, paddings=0):
            [[ 5,  7],
             [13, 15]]])
     """
-    x = v.check_tensor(input, "input", (4,))
+    x, _ = _tensor(input, (4,))
     bh, bw = v.check_pair(block_size, "block_size", min_value=1)
     (pt, pb), (pl, pr) = _check_margins(paddings, "paddings")
     n, c, h, w = x.shape
@@ -185,7 +188,7 @@ def batch_to_space(input, block_size, crops=0):
     >>> bool((batch_to_space(space_to_batch(x, 2, ((1, 0), (0, 2))), 2, ((1, 0), (0, 2))) == x).all())
     True
     """
-    x = v.check_tensor(input, "input", (4,))
+    x, _ = _tensor(input, (4,))
     bh, bw = v.check_pair(block_size, "block_size", min_value=1)
     (ct, cb), (cl, cr) = _check_margins(crops, "crops")
     nb, c, h, w = x.shape

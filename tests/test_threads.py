@@ -1,0 +1,65 @@
+"""Thread safety: concurrent callers, the GIL released in kernels, n_threads honoured."""
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import imgconv
+from imgconv._threads import available_cores, effective_n_threads
+from public_api import CASE_IDS, CASES, first_array
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_eight_concurrent_callers_get_the_serial_results(case):
+    inputs = [case.make_input(seed) for seed in range(8)]
+    serial = [first_array(case.call(x)) for x in inputs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            results = list(pool.map(lambda x: first_array(case.call(x)), inputs))
+            for got, expected in zip(results, serial):
+                np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.long_shape],
+                         ids=[c.name for c in CASES if c.long_shape])
+def test_kernels_release_the_gil(case):
+    """While one thread is inside a long kernel, another keeps running Python.
+
+    The kernel runs on one thread so that a core stays free for this loop."""
+    x = case.make_input(shape=case.long_shape)
+    start = time.perf_counter()
+    case.call(x, n_threads=1)
+    alone = time.perf_counter() - start
+    worker = threading.Thread(target=case.call, args=(x,), kwargs={"n_threads": 1})
+    stamps = []
+    worker.start()
+    while worker.is_alive():
+        stamps.append(time.perf_counter())
+        time.sleep(0.001)
+    worker.join()
+    assert alone > 0.05, "the input is too small to tell"
+    gaps = np.diff(stamps)
+    # holding the GIL for the whole call would stall this loop for ~`alone`
+    assert len(stamps) > 10 and gaps.max() < alone / 3
+
+
+def test_effective_n_threads():
+    cores = available_cores()
+    assert effective_n_threads(1) == 1
+    assert effective_n_threads(-1) == effective_n_threads(cores) == cores
+    assert effective_n_threads(10 * cores) == cores
+    assert effective_n_threads(-10 * cores) == 1
+    assert 1 <= effective_n_threads(None) <= cores
+
+
+def test_n_threads_1_runs_one_thread():
+    """With n_threads=1 the process uses no more CPU time than wall time."""
+    x = np.random.default_rng(0).standard_normal((1, 16, 512, 512))
+    w = np.random.default_rng(1).standard_normal((16, 16, 3, 3))
+    imgconv.conv2d(x, w, padding=1, n_threads=1)
+    wall, cpu = time.perf_counter(), time.process_time()
+    imgconv.conv2d(x, w, padding=1, n_threads=1)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert cpu < 1.3 * wall + 0.01
