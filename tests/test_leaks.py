@@ -1,5 +1,6 @@
 """Repeated calls of every public function do not grow memory."""
 import gc
+import os
 import tracemalloc
 
 import pytest
@@ -30,4 +31,5 @@ def test_thousand_calls_do_not_grow_memory(case):
     finally:
         tracemalloc.stop()
     assert traced_growth < 64 * 1024
-    assert rss_growth < 8 * 2**20
+    if not os.environ.get("IMGCONV_SANITIZED"):   # ASan holds freed memory in quarantine
+        assert rss_growth < 8 * 2**20

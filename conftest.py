@@ -1,4 +1,4 @@
-"""Test-suite set-up."""
+"""Test-suite set-up, for tests/ and bench/ alike."""
 import os
 import sys
 
