@@ -402,6 +402,8 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     start = rng.standard_normal(channels * height * width).astype(dtype)
     start /= np.linalg.norm(start)
     size = start.size
+    if not w.any():                       # the zero operator: any vector attains 0
+        return 0.0, start.reshape(channels, height, width)
     if method == "lanczos" and size > 2:
         from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 

@@ -408,6 +408,11 @@ def test_conv_lipschitz_equals_dense_operator_norm(name, method):
     assert abs(attained - expected) <= 1e-5 * expected
 
 
+def test_conv_lipschitz_of_a_zero_weight_is_zero():
+    sigma, vector = conv_lipschitz(np.zeros((2, 3, 3, 3)), (3, 5, 5))
+    assert sigma == 0.0 and vector.shape == (3, 5, 5)
+
+
 def test_conv_lipschitz_errors():
     weight = np.ones((1, 1, 3, 3))
     with pytest.raises(ValueError, match="input_shape must be a tuple"):

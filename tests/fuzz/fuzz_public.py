@@ -1,0 +1,142 @@
+"""Fuzz harness over imgconv's public functions.
+
+Bytes choose a function, shapes, dtypes, memory layouts and parameters,
+valid or not. The contract: a call returns, or raises TypeError/ValueError;
+it never crashes, hangs or raises anything else, and never writes into its
+input.
+
+Run it with atheris (``pip install imgconv[fuzz]``), ideally on the
+AddressSanitizer build::
+
+    python tests/fuzz/fuzz_public.py tests/fuzz/corpus -max_total_time=600
+
+Without atheris, :func:`one_input` replays single inputs; the test suite
+replays the corpus that way (tests/test_fuzz_corpus.py).
+"""
+import sys
+
+import numpy as np
+
+import imgconv
+
+DTYPES = ["float32", "float64", "float16", "uint8", "uint16", "int16", "int64", "bool", ">f8"]
+BAD_DTYPES = ["complex64", "object"]
+#: Integer parameters: plausible values, and edge cases and absurd ones.
+INTS = [1, 2, 3, 4]
+BAD_INTS = [0, -1, 5, 8, 16, 2**31, 2**62 + 1, True, 2.0, None]
+
+
+class Bytes:
+    """Draw values from a byte string; past its end every draw gives 0."""
+
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def byte(self):
+        value = self.data[self.pos] if self.pos < len(self.data) else 0
+        self.pos += 1
+        return value
+
+    def int(self, lo, hi):
+        """An int in [lo, hi]."""
+        return lo + (self.byte() | self.byte() << 8) % (hi - lo + 1)
+
+    def choice(self, options):
+        return options[self.int(0, len(options) - 1)]
+
+    def mostly(self, good, bad):
+        """A value from ``good`` seven times in eight, else from ``bad``."""
+        return self.choice(good) if self.byte() % 8 else self.choice(bad)
+
+    def shape(self, ndim, hi=9):
+        return tuple(self.int(1, hi) for _ in range(ndim))
+
+    def array(self, shape):
+        dtype = np.dtype(self.mostly(DTYPES, BAD_DTYPES))
+        values = np.random.default_rng(self.int(0, 2**16)).uniform(-5, 5, shape)
+        if dtype.kind == "O":
+            array = values.astype(object)
+        elif dtype.kind in "ui":
+            array = np.abs(values).astype(dtype)
+        else:
+            array = values.astype(dtype)
+        layout = self.int(0, 3)
+        if layout == 1:
+            array = np.asfortranarray(array)
+        elif layout == 2 and array.ndim:
+            array = np.flip(array, -1)
+        elif layout == 3:
+            array = array.copy()
+            array.flags.writeable = False
+        return array
+
+    def param(self):
+        return self.mostly(INTS, BAD_INTS)
+
+
+def _conv2d(b):
+    x = b.array(b.shape(b.int(3, 4)))
+    channels = x.shape[-3] if x.ndim >= 3 else 1
+    groups = b.mostly([1, channels], [2, 0, 3])
+    w = b.array((b.int(1, 4) * max(1, groups), max(1, channels // max(1, groups)),
+                 *b.shape(2, 4)))
+    padding = b.mostly([0, 1, 2, "same", "valid", (1, 2)], [-1, 2**40, "full"])
+    return imgconv.conv2d, (x, w), dict(stride=b.param(), padding=padding,
+                                        dilation=b.param(), groups=groups,
+                                        n_threads=b.choice([None, 1, 2, -1, 0]))
+
+
+def _conv_transpose2d(b):
+    x = b.array(b.shape(b.int(3, 4)))
+    channels = x.shape[-3] if x.ndim >= 3 else 1
+    w = b.array((channels, b.int(1, 3), *b.shape(2, 4)))
+    return imgconv.conv_transpose2d, (x, w), dict(
+        stride=b.param(), padding=b.mostly([0, 1, 2], [3, -1]),
+        output_padding=b.mostly([0, 1], BAD_INTS), dilation=b.param(),
+        groups=b.mostly([1, channels], [2, 0]))
+
+
+def _shuffle(b):
+    fn = b.choice([imgconv.depth_to_space, imgconv.space_to_depth, imgconv.space_to_batch,
+                   imgconv.batch_to_space])
+    x = b.array(b.shape(b.int(3, 4), 8))
+    if fn in (imgconv.depth_to_space, imgconv.space_to_depth):
+        return fn, (x, b.param()), dict(mode=b.mostly(["CRD", "DCR"], ["crd", 1]))
+    return fn, (x, b.param(), b.mostly([0, 1, ((1, 0), (0, 1))], [-1, (1, 2, 3)])), {}
+
+
+TARGETS = [_conv2d, _conv_transpose2d, _shuffle]
+
+
+def one_input(data):
+    """Run one fuzz input; raise AssertionError if the contract is broken."""
+    b = Bytes(data)
+    fn, args, kwargs = b.choice(TARGETS)(b)
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        result = fn(*args, **kwargs)
+    except (TypeError, ValueError):
+        result = None
+    except MemoryError:
+        raise AssertionError(f"{fn.__name__} tried to allocate too much: {kwargs}") from None
+    for old, new in zip(before, args):
+        if isinstance(old, np.ndarray):
+            assert old.dtype == new.dtype and (
+                np.array_equal(old, new, equal_nan=old.dtype.kind == "f")
+                if old.dtype.kind != "O" else True), f"{fn.__name__} wrote into its input"
+    if result is not None:
+        arrays = result if isinstance(result, tuple) else (result,)
+        assert any(isinstance(r, np.ndarray) for r in arrays)
+
+
+def main():
+    import atheris
+
+    atheris.instrument_all()      # coverage feedback from imgconv's Python layer
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
