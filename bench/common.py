@@ -30,3 +30,19 @@ def run(benchmark, group, library, fn, *args, **kwargs):
 def optional(module):
     """Import an optional anchor, or skip the benchmark cleanly."""
     return pytest.importorskip(module)
+
+
+def ratio_table(timings):
+    """Rows ``(group, anchor, imgconv median, anchor median, anchor / imgconv)``
+    from ``(group, library, median seconds)`` triples."""
+    groups = {}
+    for group, library, median in timings:
+        if median:
+            groups.setdefault(group, {})[library] = median
+    rows = []
+    for group, times in sorted(groups.items()):
+        ours = times.get("imgconv")
+        for library, median in sorted(times.items()):
+            if library != "imgconv" and ours:
+                rows.append((group, library, ours, median, median / ours))
+    return rows

@@ -2,7 +2,13 @@
 import numpy as np
 import pytest
 
-from common import THREADS, optional
+from common import THREADS, optional, ratio_table
+
+
+def _median(bench):
+    stats = getattr(bench, "stats", None)
+    stats = getattr(stats, "stats", stats)
+    return getattr(stats, "median", None)
 
 
 @pytest.fixture(scope="session")
@@ -26,33 +32,12 @@ def rng():
     return np.random.default_rng(0)
 
 
-def _median(bench):
-    stats = getattr(bench, "stats", None)
-    stats = getattr(stats, "stats", stats)
-    return getattr(stats, "median", None)
-
-
-def ratio_table(benchmarks):
-    """Rows (group, anchor, imgconv median s, anchor median s, anchor/imgconv)."""
-    groups = {}
-    for bench in benchmarks:
-        median = _median(bench)
-        if median:
-            groups.setdefault(bench.group, {})[bench.extra_info.get("library")] = median
-    rows = []
-    for group, times in sorted(groups.items()):
-        ours = times.get("imgconv")
-        for library, median in sorted(times.items()):
-            if library != "imgconv" and ours:
-                rows.append((group, library, ours, median, median / ours))
-    return rows
-
-
 def pytest_terminal_summary(terminalreporter, config):
     session = getattr(config, "_benchmarksession", None)
     if session is None or session.disabled:
         return
-    rows = ratio_table(session.benchmarks)
+    rows = ratio_table((b.group, b.extra_info.get("library"), _median(b))
+                       for b in session.benchmarks)
     if not rows:
         return
     write = terminalreporter.write_line
