@@ -1,0 +1,312 @@
+"""Kernels of the atrous (dilated) filters: loops over the taps only.
+
+A kernel whose taps are ``dilation`` pixels apart is applied by reading the
+pixels under its taps, never by building the zero-stuffed kernel, so the
+cost is the same for every dilation. The Python wrappers in
+``imgconv/atrous.py`` validate every argument, convert the image to
+contiguous float planes (C, H, W), drop zero taps and allocate the outputs;
+these loops only compute.
+
+Each output row is one work item: OpenMP threads share the rows
+(``prange``), and a row is computed the same way whatever thread runs it, so
+results do not depend on the thread count. Within a row, the columns whose
+taps all fall inside the image (the interior) run as loops over whole rows
+that the compiler vectorises, three taps at a time; the border columns read
+through per-axis index tables built with ``border_index``.
+"""
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange, threadid
+from libc.math cimport sqrt
+
+from _boundary cimport border_index
+
+cdef enum:
+    # Rows per work item: enough for neighbouring rows to share their source
+    # rows in cache, few enough that one busy core cannot hold the others
+    # back (dynamic schedule).
+    CHUNK = 16
+
+
+# ------------------------------------------------------------------ helpers ---
+
+def border_table(Py_ssize_t n, Py_ssize_t taps, Py_ssize_t dilation, int mode):
+    """Where each tap of a dilated 1-D kernel reads, for every position.
+
+    ``table[t, i] = border_index(i + t*dilation - centre, n, mode)`` (-1 for
+    the constant), with scipy.ndimage's centre ``centre = reach // 2`` for the
+    zero-stuffed kernel of length ``reach = dilation*(taps - 1) + 1``.
+    """
+    cdef Py_ssize_t centre = (dilation * (taps - 1) + 1) // 2
+    cdef Py_ssize_t[:, ::1] table = np.empty((taps, n), np.intp)
+    cdef Py_ssize_t t, i
+    for t in range(taps):
+        for i in range(n):
+            table[t, i] = border_index(i + t * dilation - centre, n, mode)
+    return np.asarray(table)
+
+
+def interior(Py_ssize_t n, Py_ssize_t taps, Py_ssize_t dilation):
+    """The positions [lo, hi) at which every tap reads inside [0, n); lo <= hi."""
+    cdef Py_ssize_t reach = dilation * (taps - 1) + 1
+    cdef Py_ssize_t lo = reach // 2
+    cdef Py_ssize_t hi = n - (reach - 1 - lo)
+    return min(lo, n), max(min(lo, n), hi)
+
+
+cdef inline void weighted_sum3(floating* out, Py_ssize_t lo, Py_ssize_t hi, bint first,
+                               const floating* a, Py_ssize_t oa, floating wa,
+                               const floating* b, Py_ssize_t ob, floating wb,
+                               const floating* c, Py_ssize_t oc, floating wc) noexcept nogil:
+    """out[x] = (out[x] if not first) + wa*a[x+oa] + wb*b[x+ob] + wc*c[x+oc], lo <= x < hi.
+
+    Three taps per pass over the row: the sum stays in registers and the loop
+    vectorises (the compiler checks at run time that ``out`` does not overlap
+    the sources). Callers pad a short group with zero-weight reads of a zero
+    row, which adds exactly 0.
+    """
+    cdef Py_ssize_t x
+    if first:
+        for x in range(lo, hi):
+            out[x] = wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+    else:
+        for x in range(lo, hi):
+            out[x] = out[x] + wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+
+
+# ------------------------------------------------------- 2-D correlation ---
+
+cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_t y,
+                        const Py_ssize_t[::1] tap_row, const Py_ssize_t[::1] tap_col,
+                        const floating[::1] tap_weight,
+                        const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
+                        Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
+                        const floating* fill_row, const floating* zero_row, floating cval,
+                        floating* out) noexcept nogil:
+    """One output row of the correlation of plane ``c``; see ``correlate``."""
+    cdef Py_ssize_t width = image.shape[2]
+    cdef Py_ssize_t n_taps = tap_weight.shape[0]
+    cdef Py_ssize_t side, x0, x1, t, u, x, r, j
+    cdef const floating* src[3]
+    cdef Py_ssize_t off[3]
+    cdef floating w[3]
+    cdef floating s
+    if n_taps == 0:
+        for x in range(width):
+            out[x] = 0
+        return
+    # interior: whole-row loops, three taps at a time
+    for t in range(0, n_taps, 3):
+        for u in range(3):
+            if t + u < n_taps:
+                r = rows[tap_row[t + u], y]
+                src[u] = &image[c, r, 0] if r >= 0 else fill_row
+                off[u] = tap_col[t + u] * dil_x - centre_x
+                w[u] = tap_weight[t + u]
+            else:
+                src[u], off[u], w[u] = zero_row, 0, 0
+        weighted_sum3(out, lo, hi, t == 0, src[0], off[0], w[0], src[1], off[1], w[1],
+                      src[2], off[2], w[2])
+    # border columns: read through the index tables, same order of the sum
+    for side in range(2):
+        x0 = 0 if side == 0 else hi
+        x1 = lo if side == 0 else width
+        for x in range(x0, x1):
+            s = 0
+            for t in range(n_taps):
+                r = rows[tap_row[t], y]
+                j = cols[tap_col[t], x]
+                s = s + tap_weight[t] * (image[c, r, j] if r >= 0 and j >= 0 else cval)
+            out[x] = s
+
+
+def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
+              const Py_ssize_t[::1] tap_col, const floating[::1] tap_weight,
+              Py_ssize_t kernel_h, Py_ssize_t kernel_w, Py_ssize_t dil_y, Py_ssize_t dil_x,
+              int mode, floating cval, floating[:, :, ::1] out, int n_threads):
+    """out = scipy.ndimage.correlate of each plane with a dilated kernel.
+
+    IN: image (C, H, W); the kernel's non-zero taps as (row, column, weight)
+    triples of a ``kernel_h`` x ``kernel_w`` kernel whose taps are
+    ``dil_y`` / ``dil_x`` pixels apart; ``mode`` a border code.
+    OUT: out (C, H, W), every element written; may not overlap ``image``.
+    ``out[c, y, x] = sum_t w_t * ext(c, y + dil_y*row_t - cy, x + dil_x*col_t - cx)``
+    with ndimage's centre ``cy = (dil_y*(kernel_h - 1) + 1) // 2`` (cx alike).
+    """
+    cdef Py_ssize_t channels = image.shape[0], height = image.shape[1]
+    cdef Py_ssize_t width = image.shape[2]
+    dtype = np.float32 if floating is float else np.float64
+    cdef const Py_ssize_t[:, ::1] rows = border_table(height, kernel_h, dil_y, mode)
+    cdef const Py_ssize_t[:, ::1] cols = border_table(width, kernel_w, dil_x, mode)
+    cdef const floating[::1] fill_row = np.full(width, cval, dtype)
+    cdef const floating[::1] zero_row = np.zeros(width, dtype)
+    cdef Py_ssize_t centre_x = (dil_x * (kernel_w - 1) + 1) // 2
+    cdef Py_ssize_t lo, hi, item
+    lo, hi = interior(width, kernel_w, dil_x)
+    with nogil:
+        for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
+                           chunksize=CHUNK):
+            correlate_row(image, item // height, item % height, tap_row, tap_col, tap_weight,
+                          rows, cols, dil_x, centre_x, lo, hi, &fill_row[0], &zero_row[0],
+                          cval, &out[item // height, item % height, 0])
+
+
+# ---------------------------------------------------- separable smoothing ---
+
+cdef void separable_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_t y,
+                        const floating[::1] taps_y, const floating[::1] taps_x,
+                        const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
+                        Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
+                        const floating* fill_row, const floating* zero_row,
+                        floating outside, floating* tmp, floating* out) noexcept nogil:
+    """One output row of ``separable``: a column pass into ``tmp``, then a row pass."""
+    cdef Py_ssize_t width = image.shape[2]
+    cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
+    cdef Py_ssize_t side, x0, x1, t, u, x, r, j
+    cdef const floating* src[3]
+    cdef Py_ssize_t off[3]
+    cdef floating w[3]
+    cdef floating s
+    # column pass: tmp[x] = sum_t taps_y[t] * ext(y + t*dil_y - cy, x), every x
+    for t in range(0, n_y, 3):
+        for u in range(3):
+            if t + u < n_y:
+                r = rows[t + u, y]
+                src[u] = &image[c, r, 0] if r >= 0 else fill_row
+                w[u] = taps_y[t + u]
+            else:
+                src[u], w[u] = zero_row, 0
+        weighted_sum3(tmp, 0, width, t == 0, src[0], 0, w[0], src[1], 0, w[1],
+                      src[2], 0, w[2])
+    # row pass over tmp, whose constant extension is cval * sum(taps_y)
+    for t in range(0, n_x, 3):
+        for u in range(3):
+            if t + u < n_x:
+                src[u], off[u], w[u] = tmp, (t + u) * dil_x - centre_x, taps_x[t + u]
+            else:
+                src[u], off[u], w[u] = zero_row, 0, 0
+        weighted_sum3(out, lo, hi, t == 0, src[0], off[0], w[0], src[1], off[1], w[1],
+                      src[2], off[2], w[2])
+    for side in range(2):
+        x0 = 0 if side == 0 else hi
+        x1 = lo if side == 0 else width
+        for x in range(x0, x1):
+            s = 0
+            for t in range(n_x):
+                j = cols[t, x]
+                s = s + taps_x[t] * (tmp[j] if j >= 0 else outside)
+            out[x] = s
+
+
+def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
+              const floating[::1] taps_x, Py_ssize_t dil_y, Py_ssize_t dil_x, int mode,
+              floating cval, floating[:, :, ::1] out, floating[:, :, ::1] detail,
+              floating[:, ::1] work, int n_threads):
+    """out = correlation of each plane with the separable kernel outer(taps_y, taps_x).
+
+    IN: image (C, H, W); 1-D taps ``dil_y`` / ``dil_x`` pixels apart; ``mode``
+    a border code (ndimage's centre convention, as ``correlate``).
+    OUT: out (C, H, W); when ``detail`` is not None, also
+    ``detail = image - out`` (a starlet detail plane). Neither may overlap
+    ``image``. ``work`` holds one row of W elements per thread.
+    Equals ``correlate`` with the outer-product kernel, constant mode included.
+    """
+    cdef Py_ssize_t channels = image.shape[0], height = image.shape[1]
+    cdef Py_ssize_t width = image.shape[2]
+    dtype = np.float32 if floating is float else np.float64
+    cdef const Py_ssize_t[:, ::1] rows = border_table(height, taps_y.shape[0], dil_y, mode)
+    cdef const Py_ssize_t[:, ::1] cols = border_table(width, taps_x.shape[0], dil_x, mode)
+    cdef const floating[::1] fill_row = np.full(width, cval, dtype)
+    cdef const floating[::1] zero_row = np.zeros(width, dtype)
+    cdef floating outside = cval * <floating> np.sum(np.asarray(taps_y))
+    cdef Py_ssize_t centre_x = (dil_x * (taps_x.shape[0] - 1) + 1) // 2
+    cdef bint with_detail = detail is not None
+    cdef Py_ssize_t lo, hi, item, c, y, x
+    cdef floating* tmp
+    cdef floating* out_row
+    cdef floating* detail_row
+    cdef const floating* in_row
+    lo, hi = interior(width, taps_x.shape[0], dil_x)
+    with nogil, parallel(num_threads=n_threads):
+        tmp = &work[threadid(), 0]
+        for item in prange(channels * height, schedule='dynamic', chunksize=CHUNK):
+            c = item // height
+            y = item % height
+            out_row = &out[c, y, 0]
+            separable_row(image, c, y, taps_y, taps_x, rows, cols, dil_x, centre_x, lo, hi,
+                          &fill_row[0], &zero_row[0], outside, tmp, out_row)
+            if with_detail:
+                in_row = &image[c, y, 0]
+                detail_row = &detail[c, y, 0]
+                for x in range(width):
+                    detail_row[x] = in_row[x] - out_row[x]
+
+
+# ---------------------------------------------------------- pointwise ---
+
+def sum_planes(const floating[:, ::1] planes, floating[::1] out, int n_threads):
+    """out[p] = planes[-1, p] + planes[-2, p] + ... + planes[0, p].
+
+    Summed from the last plane to the first: for a starlet, from the coarse
+    plane to the finest details, so each partial sum is close to a smoothed
+    image and rounding stays at the level of the image's values.
+    IN: planes (K, P), K >= 1. OUT: out (P,).
+    """
+    cdef Py_ssize_t k = planes.shape[0], n = planes.shape[1]
+    cdef Py_ssize_t block = 4096
+    cdef Py_ssize_t b, p, q, p1
+    with nogil:
+        for b in prange((n + block - 1) // block, num_threads=n_threads, schedule='dynamic',
+                        chunksize=CHUNK):
+            p1 = min(n, (b + 1) * block)
+            for p in range(b * block, p1):
+                out[p] = planes[k - 1, p]
+            for q in range(k - 2, -1, -1):
+                for p in range(b * block, p1):
+                    out[p] = out[p] + planes[q, p]
+
+
+def gradient_magnitude(floating[:, :, ::1] grad_y_and_out, const floating[:, :, ::1] grad_x,
+                       int n_threads):
+    """In place: g = sqrt(g**2 + grad_x**2), g the first argument. Shapes (C, H, W)."""
+    cdef Py_ssize_t channels = grad_x.shape[0], height = grad_x.shape[1]
+    cdef Py_ssize_t width = grad_x.shape[2]
+    cdef Py_ssize_t item, x
+    cdef floating* g
+    cdef const floating* gx
+    with nogil:
+        for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
+                           chunksize=CHUNK):
+            g = &grad_y_and_out[item // height, item % height, 0]
+            gx = &grad_x[item // height, item % height, 0]
+            for x in range(width):
+                g[x] = sqrt(g[x] * g[x] + gx[x] * gx[x])
+
+
+def hessian_eigenvalues(floating[:, :, ::1] h_rr_and_large, floating[:, :, ::1] h_cc_and_small,
+                        const floating[:, :, ::1] h_rc, int n_threads):
+    """In place: the eigenvalues of the symmetric 2x2 matrices [[rr, rc], [rc, cc]].
+
+    On return the first argument holds the larger eigenvalue and the second
+    the smaller: ``(rr + cc)/2 +- sqrt(((rr - cc)/2)**2 + rc**2)``. Shapes (C, H, W).
+    """
+    cdef Py_ssize_t channels = h_rc.shape[0], height = h_rc.shape[1]
+    cdef Py_ssize_t width = h_rc.shape[2]
+    cdef Py_ssize_t item, x
+    cdef floating* large
+    cdef floating* small
+    cdef const floating* rc
+    cdef floating mean, half_diff, radius
+    with nogil:
+        for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
+                           chunksize=CHUNK):
+            large = &h_rr_and_large[item // height, item % height, 0]
+            small = &h_cc_and_small[item // height, item % height, 0]
+            rc = &h_rc[item // height, item % height, 0]
+            for x in range(width):
+                mean = (large[x] + small[x]) / 2
+                half_diff = (large[x] - small[x]) / 2
+                radius = sqrt(half_diff * half_diff + rc[x] * rc[x])
+                large[x] = mean + radius
+                small[x] = mean - radius
