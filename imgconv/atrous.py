@@ -66,6 +66,27 @@ def _check_reach(taps, dilation, name):
         )
 
 
+#: Bytes of the page-offset pattern of the 4K-aliasing rule (see _empty_apart).
+PAGE = 4096
+
+
+def _empty_apart(planes):
+    """An uninitialised array like ``planes`` whose data starts half a page
+    away from theirs, modulo 4 KiB.
+
+    The kernels write output row y while reading input rows at the same
+    column offsets. When the row pitch is a multiple of 4 KiB (power-of-two
+    widths) and both arrays start at the same offset within a page, each
+    store shares its low 12 address bits with the loads that follow it, and
+    the CPU holds those loads back until the store resolves ("4K aliasing"):
+    15-20% slower on 2048-pixel rows. Half a page apart, they never alias.
+    """
+    size = planes.size
+    buffer = np.empty(size + PAGE // planes.itemsize, planes.dtype)
+    shift = (planes.ctypes.data + PAGE // 2 - buffer.ctypes.data) % PAGE // planes.itemsize
+    return buffer[shift:shift + size].reshape(planes.shape)
+
+
 def _taps(kernel, dtype):
     """Non-zero taps of a 2-D kernel as (rows, columns, weights), row-major."""
     rows, cols = np.nonzero(kernel)
@@ -76,7 +97,7 @@ def _taps(kernel, dtype):
 def _correlate(planes, kernel, dilation, code, cval, n_threads, out=None):
     """Correlate validated planes (C, H, W) with a validated 2-D kernel."""
     if out is None:
-        out = np.empty_like(planes)
+        out = _empty_apart(planes)
     rows, cols, weights = _taps(kernel, planes.dtype)
     _atrous.correlate(planes, rows, cols, weights, kernel.shape[0], kernel.shape[1],
                       dilation[0], dilation[1], code, cval, out, n_threads)

@@ -55,24 +55,80 @@ def interior(Py_ssize_t n, Py_ssize_t taps, Py_ssize_t dilation):
     return min(lo, n), max(min(lo, n), hi)
 
 
-cdef inline void weighted_sum3(floating* out, Py_ssize_t lo, Py_ssize_t hi, bint first,
-                               const floating* a, Py_ssize_t oa, floating wa,
-                               const floating* b, Py_ssize_t ob, floating wb,
-                               const floating* c, Py_ssize_t oc, floating wc) noexcept nogil:
-    """out[x] = (out[x] if not first) + wa*a[x+oa] + wb*b[x+ob] + wc*c[x+oc], lo <= x < hi.
+cdef enum:
+    # Taps per pass over a row: each pass keeps its partial sum in registers,
+    # reads one source row per tap and adds into the output row.
+    MAX_PASS_TAPS = 5
 
-    Three taps per pass over the row: the sum stays in registers and the loop
-    vectorises (the compiler checks at run time that ``out`` does not overlap
-    the sources). Callers pad a short group with zero-weight reads of a zero
-    row, which adds exactly 0.
+
+cdef inline Py_ssize_t pass_size(Py_ssize_t taps_left, Py_ssize_t passes_left) noexcept nogil:
+    """Taps of the next pass when ``taps_left`` are split evenly into ``passes_left``."""
+    return taps_left // passes_left
+
+
+cdef inline Py_ssize_t n_passes(Py_ssize_t taps) noexcept nogil:
+    return (taps + MAX_PASS_TAPS - 1) // MAX_PASS_TAPS
+
+
+cdef inline void weighted_sum(floating* out, const floating* acc, Py_ssize_t lo, Py_ssize_t hi,
+                              Py_ssize_t n, const floating** src, const Py_ssize_t* off,
+                              const floating* w) noexcept nogil:
+    """out[x] = acc[x] + sum_{t < n} w[t] * src[t][x + off[t]] for lo <= x < hi, 1 <= n <= 4.
+
+    ``acc`` is ``out`` itself to add to it, or a row of zeros to start a sum.
+    Unrolled per count so that each loop vectorises (the compiler checks at
+    run time that ``out`` does not overlap the sources).
     """
     cdef Py_ssize_t x
-    if first:
-        for x in range(lo, hi):
-            out[x] = wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+    cdef const floating* a = src[0]
+    cdef const floating* b = src[1] if n > 1 else src[0]
+    cdef const floating* c = src[2] if n > 2 else src[0]
+    cdef const floating* d = src[3] if n > 3 else src[0]
+    cdef const floating* e = src[4] if n > 4 else src[0]
+    cdef Py_ssize_t oa = off[0]
+    cdef Py_ssize_t ob = off[1] if n > 1 else 0
+    cdef Py_ssize_t oc = off[2] if n > 2 else 0
+    cdef Py_ssize_t od = off[3] if n > 3 else 0
+    cdef Py_ssize_t oe = off[4] if n > 4 else 0
+    cdef floating wa = w[0]
+    cdef floating wb = w[1] if n > 1 else 0
+    cdef floating wc = w[2] if n > 2 else 0
+    cdef floating wd = w[3] if n > 3 else 0
+    cdef floating we = w[4] if n > 4 else 0
+    if acc != out:
+        if n == 1:
+            for x in range(lo, hi):
+                out[x] = wa * a[x + oa]
+        elif n == 2:
+            for x in range(lo, hi):
+                out[x] = wa * a[x + oa] + wb * b[x + ob]
+        elif n == 3:
+            for x in range(lo, hi):
+                out[x] = wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+        elif n == 4:
+            for x in range(lo, hi):
+                out[x] = wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od]
+        else:
+            for x in range(lo, hi):
+                out[x] = (wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od]
+                          + we * e[x + oe])
     else:
-        for x in range(lo, hi):
-            out[x] = out[x] + wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+        if n == 1:
+            for x in range(lo, hi):
+                out[x] = out[x] + wa * a[x + oa]
+        elif n == 2:
+            for x in range(lo, hi):
+                out[x] = out[x] + wa * a[x + oa] + wb * b[x + ob]
+        elif n == 3:
+            for x in range(lo, hi):
+                out[x] = (out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc])
+        elif n == 4:
+            for x in range(lo, hi):
+                out[x] = (out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od])
+        else:
+            for x in range(lo, hi):
+                out[x] = ((out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od]
+                          + we * e[x + oe]))
 
 
 # ------------------------------------------------------- 2-D correlation ---
@@ -88,26 +144,27 @@ cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
     cdef Py_ssize_t width = image.shape[2]
     cdef Py_ssize_t n_taps = tap_weight.shape[0]
     cdef Py_ssize_t side, x0, x1, t, u, x, r, j
-    cdef const floating* src[3]
-    cdef Py_ssize_t off[3]
-    cdef floating w[3]
+    cdef Py_ssize_t passes = n_passes(n_taps)
+    cdef Py_ssize_t p, size
+    cdef const floating* src[MAX_PASS_TAPS]
+    cdef Py_ssize_t off[MAX_PASS_TAPS]
+    cdef floating w[MAX_PASS_TAPS]
     cdef floating s
     if n_taps == 0:
         for x in range(width):
             out[x] = 0
         return
-    # interior: whole-row loops, three taps at a time
-    for t in range(0, n_taps, 3):
-        for u in range(3):
-            if t + u < n_taps:
-                r = rows[tap_row[t + u], y]
-                src[u] = &image[c, r, 0] if r >= 0 else fill_row
-                off[u] = tap_col[t + u] * dil_x - centre_x
-                w[u] = tap_weight[t + u]
-            else:
-                src[u], off[u], w[u] = zero_row, 0, 0
-        weighted_sum3(out, lo, hi, t == 0, src[0], off[0], w[0], src[1], off[1], w[1],
-                      src[2], off[2], w[2])
+    # interior: whole-row loops, a few taps per pass
+    t = 0
+    for p in range(passes):
+        size = pass_size(n_taps - t, passes - p)
+        for u in range(size):
+            r = rows[tap_row[t + u], y]
+            src[u] = &image[c, r, 0] if r >= 0 else fill_row
+            off[u] = tap_col[t + u] * dil_x - centre_x
+            w[u] = tap_weight[t + u]
+        weighted_sum(out, zero_row if p == 0 else out, lo, hi, size, src, off, w)
+        t += size
     # border columns: read through the index tables, same order of the sum
     for side in range(2):
         x0 = 0 if side == 0 else hi
@@ -164,30 +221,28 @@ cdef void separable_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
     cdef Py_ssize_t width = image.shape[2]
     cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
     cdef Py_ssize_t side, x0, x1, t, u, x, r, j
-    cdef const floating* src[3]
-    cdef Py_ssize_t off[3]
-    cdef floating w[3]
+    cdef Py_ssize_t passes, p, size
+    cdef const floating* src[MAX_PASS_TAPS]
+    cdef Py_ssize_t off[MAX_PASS_TAPS]
+    cdef floating w[MAX_PASS_TAPS]
     cdef floating s
     # column pass: tmp[x] = sum_t taps_y[t] * ext(y + t*dil_y - cy, x), every x
-    for t in range(0, n_y, 3):
-        for u in range(3):
-            if t + u < n_y:
-                r = rows[t + u, y]
-                src[u] = &image[c, r, 0] if r >= 0 else fill_row
-                w[u] = taps_y[t + u]
-            else:
-                src[u], w[u] = zero_row, 0
-        weighted_sum3(tmp, 0, width, t == 0, src[0], 0, w[0], src[1], 0, w[1],
-                      src[2], 0, w[2])
+    passes, t = n_passes(n_y), 0
+    for p in range(passes):
+        size = pass_size(n_y - t, passes - p)
+        for u in range(size):
+            r = rows[t + u, y]
+            src[u], off[u], w[u] = &image[c, r, 0] if r >= 0 else fill_row, 0, taps_y[t + u]
+        weighted_sum(tmp, zero_row if p == 0 else tmp, 0, width, size, src, off, w)
+        t += size
     # row pass over tmp, whose constant extension is cval * sum(taps_y)
-    for t in range(0, n_x, 3):
-        for u in range(3):
-            if t + u < n_x:
-                src[u], off[u], w[u] = tmp, (t + u) * dil_x - centre_x, taps_x[t + u]
-            else:
-                src[u], off[u], w[u] = zero_row, 0, 0
-        weighted_sum3(out, lo, hi, t == 0, src[0], off[0], w[0], src[1], off[1], w[1],
-                      src[2], off[2], w[2])
+    passes, t = n_passes(n_x), 0
+    for p in range(passes):
+        size = pass_size(n_x - t, passes - p)
+        for u in range(size):
+            src[u], off[u], w[u] = tmp, (t + u) * dil_x - centre_x, taps_x[t + u]
+        weighted_sum(out, zero_row if p == 0 else out, lo, hi, size, src, off, w)
+        t += size
     for side in range(2):
         x0 = 0 if side == 0 else hi
         x1 = lo if side == 0 else width
