@@ -11,8 +11,9 @@ Each output row is one work item: OpenMP threads share the rows
 (``prange``), and a row is computed the same way whatever thread runs it, so
 results do not depend on the thread count. Within a row, the columns whose
 taps all fall inside the image (the interior) run as loops over whole rows
-that the compiler vectorises, three taps at a time; the border columns read
-through per-axis index tables built with ``border_index``.
+that the compiler vectorises, up to five taps per pass; the border columns
+read through per-axis index tables built with ``border_index``, summing the
+taps in the same order.
 """
 import numpy as np
 
@@ -61,41 +62,43 @@ cdef enum:
     MAX_PASS_TAPS = 5
 
 
-cdef inline Py_ssize_t pass_size(Py_ssize_t taps_left, Py_ssize_t passes_left) noexcept nogil:
-    """Taps of the next pass when ``taps_left`` are split evenly into ``passes_left``."""
-    return taps_left // passes_left
-
-
 cdef inline Py_ssize_t n_passes(Py_ssize_t taps) noexcept nogil:
     return (taps + MAX_PASS_TAPS - 1) // MAX_PASS_TAPS
 
 
-cdef inline void weighted_sum(floating* out, const floating* acc, Py_ssize_t lo, Py_ssize_t hi,
+cdef inline Py_ssize_t pass_start(Py_ssize_t p, Py_ssize_t taps) noexcept nogil:
+    """First tap of pass p when ``taps`` are split evenly into ``n_passes(taps)`` passes."""
+    return p * taps // n_passes(taps)
+
+
+cdef inline void weighted_sum(floating* out, bint first, Py_ssize_t lo, Py_ssize_t hi,
                               Py_ssize_t n, const floating** src, const Py_ssize_t* off,
                               const floating* w) noexcept nogil:
-    """out[x] = acc[x] + sum_{t < n} w[t] * src[t][x + off[t]] for lo <= x < hi, 1 <= n <= 4.
+    """One pass over a row: for lo <= x < hi,
+    ``out[x] = (0 if first else out[x]) + sum_{t < n} w[t] * src[t][x + off[t]]``, 1 <= n <= 5.
 
-    ``acc`` is ``out`` itself to add to it, or a row of zeros to start a sum.
-    Unrolled per count so that each loop vectorises (the compiler checks at
-    run time that ``out`` does not overlap the sources).
+    Written out per tap count so that each loop vectorises with its partial
+    sum in registers (the compiler checks at run time that ``out`` does not
+    overlap the sources).
     """
     cdef Py_ssize_t x
+    # unused taps repeat tap 0 with weight 0; their loops never read them
     cdef const floating* a = src[0]
-    cdef const floating* b = src[1] if n > 1 else src[0]
-    cdef const floating* c = src[2] if n > 2 else src[0]
-    cdef const floating* d = src[3] if n > 3 else src[0]
-    cdef const floating* e = src[4] if n > 4 else src[0]
+    cdef const floating* b = src[1] if n > 1 else a
+    cdef const floating* c = src[2] if n > 2 else a
+    cdef const floating* d = src[3] if n > 3 else a
+    cdef const floating* e = src[4] if n > 4 else a
     cdef Py_ssize_t oa = off[0]
-    cdef Py_ssize_t ob = off[1] if n > 1 else 0
-    cdef Py_ssize_t oc = off[2] if n > 2 else 0
-    cdef Py_ssize_t od = off[3] if n > 3 else 0
-    cdef Py_ssize_t oe = off[4] if n > 4 else 0
+    cdef Py_ssize_t ob = off[1] if n > 1 else oa
+    cdef Py_ssize_t oc = off[2] if n > 2 else oa
+    cdef Py_ssize_t od = off[3] if n > 3 else oa
+    cdef Py_ssize_t oe = off[4] if n > 4 else oa
     cdef floating wa = w[0]
     cdef floating wb = w[1] if n > 1 else 0
     cdef floating wc = w[2] if n > 2 else 0
     cdef floating wd = w[3] if n > 3 else 0
     cdef floating we = w[4] if n > 4 else 0
-    if acc != out:
+    if first:
         if n == 1:
             for x in range(lo, hi):
                 out[x] = wa * a[x + oa]
@@ -121,14 +124,15 @@ cdef inline void weighted_sum(floating* out, const floating* acc, Py_ssize_t lo,
                 out[x] = out[x] + wa * a[x + oa] + wb * b[x + ob]
         elif n == 3:
             for x in range(lo, hi):
-                out[x] = (out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc])
+                out[x] = out[x] + wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
         elif n == 4:
             for x in range(lo, hi):
-                out[x] = (out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od])
+                out[x] = (out[x] + wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+                          + wd * d[x + od])
         else:
             for x in range(lo, hi):
-                out[x] = ((out[x] + wa * a[x + oa]) + (wb * b[x + ob] + wc * c[x + oc] + wd * d[x + od]
-                          + we * e[x + oe]))
+                out[x] = (out[x] + wa * a[x + oa] + wb * b[x + ob] + wc * c[x + oc]
+                          + wd * d[x + od] + we * e[x + oe])
 
 
 # ------------------------------------------------------- 2-D correlation ---
@@ -138,13 +142,12 @@ cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
                         const floating[::1] tap_weight,
                         const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
                         Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
-                        const floating* fill_row, const floating* zero_row, floating cval,
+                        const floating* fill_row, floating cval,
                         floating* out) noexcept nogil:
     """One output row of the correlation of plane ``c``; see ``correlate``."""
     cdef Py_ssize_t width = image.shape[2]
     cdef Py_ssize_t n_taps = tap_weight.shape[0]
     cdef Py_ssize_t side, x0, x1, t, u, x, r, j
-    cdef Py_ssize_t passes = n_passes(n_taps)
     cdef Py_ssize_t p, size
     cdef const floating* src[MAX_PASS_TAPS]
     cdef Py_ssize_t off[MAX_PASS_TAPS]
@@ -155,16 +158,15 @@ cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
             out[x] = 0
         return
     # interior: whole-row loops, a few taps per pass
-    t = 0
-    for p in range(passes):
-        size = pass_size(n_taps - t, passes - p)
+    for p in range(n_passes(n_taps)):
+        t = pass_start(p, n_taps)
+        size = pass_start(p + 1, n_taps) - t
         for u in range(size):
             r = rows[tap_row[t + u], y]
             src[u] = &image[c, r, 0] if r >= 0 else fill_row
             off[u] = tap_col[t + u] * dil_x - centre_x
             w[u] = tap_weight[t + u]
-        weighted_sum(out, zero_row if p == 0 else out, lo, hi, size, src, off, w)
-        t += size
+        weighted_sum(out, p == 0, lo, hi, size, src, off, w)
     # border columns: read through the index tables, same order of the sum
     for side in range(2):
         x0 = 0 if side == 0 else hi
@@ -197,7 +199,6 @@ def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
     cdef const Py_ssize_t[:, ::1] rows = border_table(height, kernel_h, dil_y, mode)
     cdef const Py_ssize_t[:, ::1] cols = border_table(width, kernel_w, dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
-    cdef const floating[::1] zero_row = np.zeros(width, dtype)
     cdef Py_ssize_t centre_x = (dil_x * (kernel_w - 1) + 1) // 2
     cdef Py_ssize_t lo, hi, item
     lo, hi = interior(width, kernel_w, dil_x)
@@ -205,7 +206,7 @@ def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
         for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
                            chunksize=CHUNK):
             correlate_row(image, item // height, item % height, tap_row, tap_col, tap_weight,
-                          rows, cols, dil_x, centre_x, lo, hi, &fill_row[0], &zero_row[0],
+                          rows, cols, dil_x, centre_x, lo, hi, &fill_row[0],
                           cval, &out[item // height, item % height, 0])
 
 
@@ -215,34 +216,32 @@ cdef void separable_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
                         const floating[::1] taps_y, const floating[::1] taps_x,
                         const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
                         Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
-                        const floating* fill_row, const floating* zero_row,
+                        const floating* fill_row,
                         floating outside, floating* tmp, floating* out) noexcept nogil:
     """One output row of ``separable``: a column pass into ``tmp``, then a row pass."""
     cdef Py_ssize_t width = image.shape[2]
     cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
     cdef Py_ssize_t side, x0, x1, t, u, x, r, j
-    cdef Py_ssize_t passes, p, size
+    cdef Py_ssize_t p, size
     cdef const floating* src[MAX_PASS_TAPS]
     cdef Py_ssize_t off[MAX_PASS_TAPS]
     cdef floating w[MAX_PASS_TAPS]
     cdef floating s
     # column pass: tmp[x] = sum_t taps_y[t] * ext(y + t*dil_y - cy, x), every x
-    passes, t = n_passes(n_y), 0
-    for p in range(passes):
-        size = pass_size(n_y - t, passes - p)
+    for p in range(n_passes(n_y)):
+        t = pass_start(p, n_y)
+        size = pass_start(p + 1, n_y) - t
         for u in range(size):
             r = rows[t + u, y]
             src[u], off[u], w[u] = &image[c, r, 0] if r >= 0 else fill_row, 0, taps_y[t + u]
-        weighted_sum(tmp, zero_row if p == 0 else tmp, 0, width, size, src, off, w)
-        t += size
+        weighted_sum(tmp, p == 0, 0, width, size, src, off, w)
     # row pass over tmp, whose constant extension is cval * sum(taps_y)
-    passes, t = n_passes(n_x), 0
-    for p in range(passes):
-        size = pass_size(n_x - t, passes - p)
+    for p in range(n_passes(n_x)):
+        t = pass_start(p, n_x)
+        size = pass_start(p + 1, n_x) - t
         for u in range(size):
             src[u], off[u], w[u] = tmp, (t + u) * dil_x - centre_x, taps_x[t + u]
-        weighted_sum(out, zero_row if p == 0 else out, lo, hi, size, src, off, w)
-        t += size
+        weighted_sum(out, p == 0, lo, hi, size, src, off, w)
     for side in range(2):
         x0 = 0 if side == 0 else hi
         x1 = lo if side == 0 else width
@@ -273,7 +272,6 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
     cdef const Py_ssize_t[:, ::1] rows = border_table(height, taps_y.shape[0], dil_y, mode)
     cdef const Py_ssize_t[:, ::1] cols = border_table(width, taps_x.shape[0], dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
-    cdef const floating[::1] zero_row = np.zeros(width, dtype)
     cdef floating outside = cval * <floating> np.sum(np.asarray(taps_y))
     cdef Py_ssize_t centre_x = (dil_x * (taps_x.shape[0] - 1) + 1) // 2
     cdef bint with_detail = detail is not None
@@ -290,7 +288,7 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
             y = item % height
             out_row = &out[c, y, 0]
             separable_row(image, c, y, taps_y, taps_x, rows, cols, dil_x, centre_x, lo, hi,
-                          &fill_row[0], &zero_row[0], outside, tmp, out_row)
+                          &fill_row[0], outside, tmp, out_row)
             if with_detail:
                 in_row = &image[c, y, 0]
                 detail_row = &detail[c, y, 0]
