@@ -66,7 +66,8 @@ def _check_reach(taps, dilation, name):
         )
 
 
-#: Bytes of the page-offset pattern of the 4K-aliasing rule (see _empty_apart).
+#: The period, in bytes, of the addresses the CPU compares for 4K aliasing
+#: (see _empty_apart).
 PAGE = 4096
 
 
@@ -131,8 +132,9 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
         Image to filter; see the module notes for dtypes.
     kernel : array_like, shape (kh, kw)
         Correlation weights (not flipped), cast to the image's float type.
-        Odd and even sizes are accepted; taps of weight exactly zero are
-        skipped, as ndimage skips them.
+        Odd and even sizes are accepted. Taps of weight zero are skipped, so
+        an infinite or NaN pixel under them does not spread (ndimage skips
+        them too, and also those below 2.2e-16 in magnitude).
     dilation : int or (int, int)
         Spacing of the taps along rows and columns, >= 1.
     mode : {'reflect', 'mirror', 'nearest', 'wrap', 'constant'}, optional
@@ -300,41 +302,20 @@ def istarlet(coefficients, *, n_threads=None):
 
 # --------------------------------------------------- multiscale_features ---
 
-#: The 3x3 stencils of the derivatives, applied with taps ``d`` apart and
-#: divided by ``d`` (first derivatives) or ``d**2`` (second derivatives):
-#: central differences of the smoothed plane, in units of value per pixel.
-DERIVATIVE_STENCILS = {
-    "d/dr": np.array([[0, -1, 0], [0, 0, 0], [0, 1, 0]]) / 2,
-    "d/dc": np.array([[0, 0, 0], [-1, 0, 1], [0, 0, 0]]) / 2,
-    "d2/dr2": np.array([[0, 1, 0], [0, -2, 0], [0, 1, 0]], float),
-    "d2/dc2": np.array([[0, 0, 0], [1, -2, 1], [0, 0, 0]], float),
-    "d2/drdc": np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]]) / 4,
-}
-
-
 def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threads):
     """Features of one validated float32 plane (1, H, W) into ``out`` (J, F, H, W)."""
-    scratch = np.empty_like(plane)
     spare = None if intensity else [np.empty_like(plane), np.empty_like(plane)]
     smooth = plane
     for j in range(out.shape[0]):
-        # c_{j+1} is smoothed at dilation 2**j and differentiated with taps 2**j apart
+        # c_{j+1} is smoothed at dilation 2**j and differentiated over 2**j pixels
         d = 2**j
-        slots = (out[j, k][None] for k in range(out.shape[1]))
-
-        def derivative(name, order, target):
-            kernel = DERIVATIVE_STENCILS[name] / d**order
-            return _correlate(smooth, kernel, (d, d), code, cval, n_threads, target)
-
-        target = next(slots) if intensity else spare[j % 2]
+        slots = iter(out[j])
+        target = next(slots)[None] if intensity else spare[j % 2]
         smooth = _smooth(smooth, B3_SPLINE, d, code, cval, n_threads, target)
-        if edges:
-            magnitude = derivative("d/dr", 1, next(slots))
-            _atrous.gradient_magnitude(magnitude, derivative("d/dc", 1, scratch), n_threads)
-        if texture:
-            large = derivative("d2/dr2", 2, next(slots))
-            small = derivative("d2/dc2", 2, next(slots))
-            _atrous.hessian_eigenvalues(large, small, derivative("d2/drdc", 2, scratch),
+        magnitude = next(slots) if edges else None
+        large, small = (next(slots), next(slots)) if texture else (None, None)
+        if edges or texture:
+            _atrous.derivative_features(smooth[0], d, code, cval, magnitude, large, small,
                                         n_threads)
 
 

@@ -133,7 +133,8 @@ class ContextModule:
 
     def _weight_shapes(self):
         c = self.layer_channels
-        return [(c[i + 1], c[i], 3, 3) for i in range(len(self.dilations))] + [(c[-1], c[-2], 1, 1)]
+        hidden = [(c[i + 1], c[i], 3, 3) for i in range(len(self.dilations))]
+        return hidden + [(c[-1], c[-2], 1, 1)]
 
     def _initial_weights(self, noise, random_state):
         """Identity initialisation (basic) or the paper's scaled identity + noise (large)."""

@@ -320,46 +320,120 @@ def sum_planes(const floating[:, ::1] planes, floating[::1] out, int n_threads):
                     out[p] = out[p] + planes[q, p]
 
 
-def gradient_magnitude(floating[:, :, ::1] grad_y_and_out, const floating[:, :, ::1] grad_x,
-                       int n_threads):
-    """In place: g = sqrt(g**2 + grad_x**2), g the first argument. Shapes (C, H, W)."""
-    cdef Py_ssize_t channels = grad_x.shape[0], height = grad_x.shape[1]
-    cdef Py_ssize_t width = grad_x.shape[2]
-    cdef Py_ssize_t item, x
-    cdef floating* g
-    cdef const floating* gx
-    with nogil:
-        for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
-                           chunksize=CHUNK):
-            g = &grad_y_and_out[item // height, item % height, 0]
-            gx = &grad_x[item // height, item % height, 0]
-            for x in range(width):
-                g[x] = sqrt(g[x] * g[x] + gx[x] * gx[x])
+# ----------------------------------------------------- derivative features ---
+
+cdef inline floating at(const floating* row, Py_ssize_t j, floating cval) noexcept nogil:
+    """row[j], or the constant where a border table says -1."""
+    return row[j] if j >= 0 else cval
 
 
-def hessian_eigenvalues(floating[:, :, ::1] h_rr_and_large, floating[:, :, ::1] h_cc_and_small,
-                        const floating[:, :, ::1] h_rc, int n_threads):
-    """In place: the eigenvalues of the symmetric 2x2 matrices [[rr, rc], [rc, cc]].
+# The difference weights below are passed as ``floating`` values: a literal
+# such as ``2`` in ``2 * x`` would make Cython compute in double.
 
-    On return the first argument holds the larger eigenvalue and the second
-    the smaller: ``(rr + cc)/2 +- sqrt(((rr - cc)/2)**2 + rc**2)``. Shapes (C, H, W).
+cdef inline floating squared_gradient(floating up, floating mid_l, floating mid_r,
+                                      floating down, floating inv_2d) noexcept nogil:
+    """g_r**2 + g_c**2 with central differences ``(next - previous) / (2d)``."""
+    cdef floating g_r = (down - up) * inv_2d
+    cdef floating g_c = (mid_r - mid_l) * inv_2d
+    return g_r * g_r + g_c * g_c
+
+
+cdef inline floating hessian_mean(floating up, floating mid_l, floating mid, floating mid_r,
+                                  floating down, floating inv_d2) noexcept nogil:
+    """Half the trace of the Hessian: the mean of its eigenvalues."""
+    cdef floating half = 0.5
+    cdef floating h_rr = (down - mid - mid + up) * inv_d2
+    cdef floating h_cc = (mid_r - mid - mid + mid_l) * inv_d2
+    return (h_rr + h_cc) * half
+
+
+cdef inline floating hessian_radius2(floating up_l, floating up, floating up_r,
+                                     floating mid_l, floating mid, floating mid_r,
+                                     floating down_l, floating down, floating down_r,
+                                     floating inv_d2) noexcept nogil:
+    """The squared half-distance between the Hessian's eigenvalues."""
+    cdef floating half = 0.5, quarter = 0.25
+    cdef floating h_rr = (down - mid - mid + up) * inv_d2
+    cdef floating h_cc = (mid_r - mid - mid + mid_l) * inv_d2
+    cdef floating h_rc = (down_r - down_l - up_r + up_l) * inv_d2 * quarter
+    cdef floating half_diff = (h_rr - h_cc) * half
+    return half_diff * half_diff + h_rc * h_rc
+
+
+cdef void features_row(const floating* up, const floating* mid, const floating* down,
+                       const Py_ssize_t* left, const Py_ssize_t* right, Py_ssize_t width,
+                       Py_ssize_t d, floating cval, floating* magnitude, floating* large,
+                       floating* small) noexcept nogil:
+    """Gradient magnitude and Hessian eigenvalues of one row from central
+    differences over ``d`` pixels; see ``derivative_features``.
+
+    The squares come first, in loops the compiler vectorises (interior) or
+    that read through the index tables (border); the square roots follow.
     """
-    cdef Py_ssize_t channels = h_rc.shape[0], height = h_rc.shape[1]
-    cdef Py_ssize_t width = h_rc.shape[2]
-    cdef Py_ssize_t item, x
-    cdef floating* large
-    cdef floating* small
-    cdef const floating* rc
-    cdef floating mean, half_diff, radius
+    cdef Py_ssize_t side, x, l, r
+    cdef Py_ssize_t lo = min(d, width), hi = max(lo, width - d)
+    cdef floating inv_2d = 0.5 / d
+    cdef floating inv_d2 = 1.0 / (d * d)
+    cdef floating radius
+    if magnitude != NULL:
+        for x in range(lo, hi):
+            magnitude[x] = squared_gradient(up[x], mid[x - d], mid[x + d], down[x], inv_2d)
+        for side in range(2):
+            for x in range(0 if side == 0 else hi, lo if side == 0 else width):
+                magnitude[x] = squared_gradient(up[x], at(mid, left[x], cval),
+                                                at(mid, right[x], cval), down[x], inv_2d)
+        for x in range(width):
+            magnitude[x] = sqrt(magnitude[x])
+    if large != NULL:
+        # large holds half the trace, small the squared radius, until the roots
+        for x in range(lo, hi):
+            large[x] = hessian_mean(up[x], mid[x - d], mid[x], mid[x + d], down[x], inv_d2)
+        for x in range(lo, hi):
+            small[x] = hessian_radius2(up[x - d], up[x], up[x + d], mid[x - d], mid[x],
+                                       mid[x + d], down[x - d], down[x], down[x + d], inv_d2)
+        for side in range(2):
+            for x in range(0 if side == 0 else hi, lo if side == 0 else width):
+                l, r = left[x], right[x]
+                large[x] = hessian_mean(up[x], at(mid, l, cval), mid[x], at(mid, r, cval),
+                                        down[x], inv_d2)
+                small[x] = hessian_radius2(at(up, l, cval), up[x], at(up, r, cval),
+                                           at(mid, l, cval), mid[x], at(mid, r, cval),
+                                           at(down, l, cval), down[x], at(down, r, cval),
+                                           inv_d2)
+        for x in range(width):
+            radius = sqrt(small[x])
+            small[x] = large[x] - radius
+            large[x] = large[x] + radius
+
+
+def derivative_features(const floating[:, ::1] smooth, Py_ssize_t d, int mode, floating cval,
+                        floating[:, ::1] magnitude, floating[:, ::1] large,
+                        floating[:, ::1] small, int n_threads):
+    """Derivative features of a smoothed plane from central differences over d pixels.
+
+    IN: smooth (H, W); ``mode`` a border code for the pixels at distance d.
+    OUT (each may be None to skip it), (H, W):
+    magnitude ``sqrt(g_r**2 + g_c**2)``, ``g_r = (s[y+d, x] - s[y-d, x]) / (2d)``;
+    large and small, the eigenvalues of ``[[h_rr, h_rc], [h_rc, h_cc]]`` with
+    ``h_rr = (s[y+d, x] - 2 s[y, x] + s[y-d, x]) / d**2`` (h_cc alike) and
+    ``h_rc = (s[y+d, x+d] - s[y+d, x-d] - s[y-d, x+d] + s[y-d, x-d]) / (4 d**2)``.
+    ``large`` and ``small`` are both given or both None.
+    """
+    cdef Py_ssize_t height = smooth.shape[0], width = smooth.shape[1]
+    dtype = np.float32 if floating is float else np.float64
+    cdef const Py_ssize_t[:, ::1] rows = border_table(height, 3, d, mode)
+    cdef const Py_ssize_t[:, ::1] cols = border_table(width, 3, d, mode)
+    cdef const floating[::1] fill_row = np.full(width, cval, dtype)
+    cdef bint with_magnitude = magnitude is not None
+    cdef bint with_texture = large is not None
+    cdef Py_ssize_t y
+    cdef const floating* up
+    cdef const floating* down
     with nogil:
-        for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
-                           chunksize=CHUNK):
-            large = &h_rr_and_large[item // height, item % height, 0]
-            small = &h_cc_and_small[item // height, item % height, 0]
-            rc = &h_rc[item // height, item % height, 0]
-            for x in range(width):
-                mean = (large[x] + small[x]) / 2
-                half_diff = (large[x] - small[x]) / 2
-                radius = sqrt(half_diff * half_diff + rc[x] * rc[x])
-                large[x] = mean + radius
-                small[x] = mean - radius
+        for y in prange(height, num_threads=n_threads, schedule='dynamic', chunksize=CHUNK):
+            up = &smooth[rows[0, y], 0] if rows[0, y] >= 0 else &fill_row[0]
+            down = &smooth[rows[2, y], 0] if rows[2, y] >= 0 else &fill_row[0]
+            features_row(up, &smooth[y, 0], down, &cols[0, 0], &cols[2, 0], width, d, cval,
+                         &magnitude[y, 0] if with_magnitude else NULL,
+                         &large[y, 0] if with_texture else NULL,
+                         &small[y, 0] if with_texture else NULL)

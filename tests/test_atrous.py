@@ -68,7 +68,8 @@ S2B_CASES = list(itertools.product(
 
 
 @pytest.mark.parametrize("groups", [1, 2], ids=["g1", "g2"])
-@pytest.mark.parametrize("dilation,padding,kernel", S2B_CASES, ids=lambda v: str(v).replace(" ", ""))
+@pytest.mark.parametrize("dilation,padding,kernel", S2B_CASES,
+                         ids=lambda v: str(v).replace(" ", ""))
 def test_conv2d_space_to_batch_equals_im2col(dilation, padding, kernel, groups):
     x = random((2, 4, 13, 11), seed=1)
     kh, kw = pair(kernel)
@@ -104,9 +105,11 @@ def test_conv2d_space_to_batch_dtypes_unbatched_and_auto(dtype):
 
 def test_conv2d_method_errors():
     x, weight = np.zeros((1, 2, 9, 9)), np.zeros((2, 2, 3, 3))
-    with pytest.raises(ValueError, match=r"method='space_to_batch' needs stride 1, got stride=\(2, 1\)"):
+    with pytest.raises(ValueError,
+                       match=r"method='space_to_batch' needs stride 1, got stride=\(2, 1\)"):
         conv2d(x, weight, stride=(2, 1), dilation=2, method="space_to_batch")
-    with pytest.raises(ValueError, match="method must be one of 'auto', 'gemm', 'space_to_batch'; got 'fft'"):
+    with pytest.raises(ValueError,
+                       match="method must be one of 'auto', 'gemm', 'space_to_batch'; got 'fft'"):
         conv2d(x, weight, method="fft")
 
 
@@ -190,7 +193,8 @@ def test_atrous_filter_dtype_rules():
     assert atrous_filter(image.astype(np.float16), kernel, 1).dtype == np.float32
     assert atrous_filter(image > 100, kernel, 1).dtype == np.float64
     # the kernel follows the image's float type
-    assert atrous_filter(image.astype(np.float32), kernel.astype(np.float64), 1).dtype == np.float32
+    single = atrous_filter(image.astype(np.float32), kernel.astype(np.float64), 1)
+    assert single.dtype == np.float32
 
 
 @pytest.mark.parametrize("layout", ["fortran", "negative-strides", "strided", "read-only",
@@ -232,7 +236,8 @@ def test_atrous_filter_results_do_not_depend_on_the_thread_count():
         (dict(image=np.ma.zeros((4, 4))), TypeError, "image is a masked array"),
         (dict(image=np.zeros((4, 4)), channel_axis=2), ValueError,
          "channel_axis=2 is out of range"),
-        (dict(kernel=np.ones(3)), ValueError, r"kernel must be 2-D and not empty, got shape \(3,\)"),
+        (dict(kernel=np.ones(3)), ValueError,
+         r"kernel must be 2-D and not empty, got shape \(3,\)"),
         (dict(kernel=np.ones((0, 3))), ValueError, "kernel must be 2-D and not empty"),
         (dict(kernel=[["a"]]), TypeError, "kernel must have a real numeric"),
         (dict(dilation=0), ValueError, "dilation must be >= 1, got 0"),

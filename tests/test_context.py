@@ -39,7 +39,8 @@ def test_layer_channels_and_receptive_field():
     levels10 = ContextModule(2, dilations=ContextModule.level_dilations(10))
     assert levels10.dilations == (1, 1, 2, 4, 8, 16, 32, 64, 1)
     assert levels10.receptive_field == 1 + 2 * 129
-    assert repr(basic) == "ContextModule(channels=5, kind='basic', dilations=(1, 1, 2, 4, 8, 16, 1))"
+    assert repr(basic) == ("ContextModule(channels=5, kind='basic', "
+                           "dilations=(1, 1, 2, 4, 8, 16, 1))")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])

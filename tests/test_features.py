@@ -7,7 +7,17 @@ from skimage.feature import multiscale_basic_features
 from skimage.util import img_as_float32
 
 from imgconv import multiscale_features
-from imgconv.atrous import B3_SPLINE, DERIVATIVE_STENCILS
+from imgconv.atrous import B3_SPLINE
+
+#: The documented derivatives as 3x3 stencils on taps d apart, divided by d
+#: (first derivatives) or d**2 (second derivatives).
+DERIVATIVE_STENCILS = {
+    "d/dr": np.array([[0, -1, 0], [0, 0, 0], [0, 1, 0]]) / 2,
+    "d/dc": np.array([[0, 0, 0], [-1, 0, 1], [0, 0, 0]]) / 2,
+    "d2/dr2": np.array([[0, 1, 0], [0, -2, 0], [0, 1, 0]], float),
+    "d2/dc2": np.array([[0, 0, 0], [1, -2, 1], [0, 0, 0]], float),
+    "d2/drdc": np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]]) / 4,
+}
 
 
 def stuffed(kernel, d):
