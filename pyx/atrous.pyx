@@ -137,15 +137,19 @@ cdef inline void weighted_sum(floating* out, bint first, Py_ssize_t lo, Py_ssize
 
 # ------------------------------------------------------- 2-D correlation ---
 
-cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_t y,
+cdef void correlate_row(const floating* plane, Py_ssize_t width, Py_ssize_t y,
                         const Py_ssize_t[::1] tap_row, const Py_ssize_t[::1] tap_col,
                         const floating[::1] tap_weight,
                         const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
                         Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
                         const floating* fill_row, floating cval,
                         floating* out) noexcept nogil:
-    """One output row of the correlation of plane ``c``; see ``correlate``."""
-    cdef Py_ssize_t width = image.shape[2]
+    """Output row y of the correlation of ``plane`` (rows of ``width`` values).
+
+    Tap t reads row ``rows[tap_row[t], y]`` (-1: the constant row ``fill_row``)
+    at column ``x + tap_col[t]*dil_x - centre_x``, or ``cols[tap_col[t], x]``
+    (-1: ``cval``) outside the interior columns [lo, hi).
+    """
     cdef Py_ssize_t n_taps = tap_weight.shape[0]
     cdef Py_ssize_t side, x0, x1, t, u, x, r, j
     cdef Py_ssize_t p, size
@@ -163,7 +167,7 @@ cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
         size = pass_start(p + 1, n_taps) - t
         for u in range(size):
             r = rows[tap_row[t + u], y]
-            src[u] = &image[c, r, 0] if r >= 0 else fill_row
+            src[u] = plane + r * width if r >= 0 else fill_row
             off[u] = tap_col[t + u] * dil_x - centre_x
             w[u] = tap_weight[t + u]
         weighted_sum(out, p == 0, lo, hi, size, src, off, w)
@@ -176,7 +180,7 @@ cdef void correlate_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_
             for t in range(n_taps):
                 r = rows[tap_row[t], y]
                 j = cols[tap_col[t], x]
-                s = s + tap_weight[t] * (image[c, r, j] if r >= 0 and j >= 0 else cval)
+                s = s + tap_weight[t] * (plane[r * width + j] if r >= 0 and j >= 0 else cval)
             out[x] = s
 
 
@@ -200,58 +204,18 @@ def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
     cdef const Py_ssize_t[:, ::1] cols = border_table(width, kernel_w, dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
     cdef Py_ssize_t centre_x = (dil_x * (kernel_w - 1) + 1) // 2
-    cdef Py_ssize_t lo, hi, item
+    cdef Py_ssize_t lo, hi, item, c, y
     lo, hi = interior(width, kernel_w, dil_x)
     with nogil:
         for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
                            chunksize=CHUNK):
-            correlate_row(image, item // height, item % height, tap_row, tap_col, tap_weight,
-                          rows, cols, dil_x, centre_x, lo, hi, &fill_row[0],
-                          cval, &out[item // height, item % height, 0])
+            c = item // height
+            y = item % height
+            correlate_row(&image[c, 0, 0], width, y, tap_row, tap_col, tap_weight, rows, cols,
+                          dil_x, centre_x, lo, hi, &fill_row[0], cval, &out[c, y, 0])
 
 
 # ---------------------------------------------------- separable smoothing ---
-
-cdef void separable_row(const floating[:, :, ::1] image, Py_ssize_t c, Py_ssize_t y,
-                        const floating[::1] taps_y, const floating[::1] taps_x,
-                        const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
-                        Py_ssize_t dil_x, Py_ssize_t centre_x, Py_ssize_t lo, Py_ssize_t hi,
-                        const floating* fill_row,
-                        floating outside, floating* tmp, floating* out) noexcept nogil:
-    """One output row of ``separable``: a column pass into ``tmp``, then a row pass."""
-    cdef Py_ssize_t width = image.shape[2]
-    cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
-    cdef Py_ssize_t side, x0, x1, t, u, x, r, j
-    cdef Py_ssize_t p, size
-    cdef const floating* src[MAX_PASS_TAPS]
-    cdef Py_ssize_t off[MAX_PASS_TAPS]
-    cdef floating w[MAX_PASS_TAPS]
-    cdef floating s
-    # column pass: tmp[x] = sum_t taps_y[t] * ext(y + t*dil_y - cy, x), every x
-    for p in range(n_passes(n_y)):
-        t = pass_start(p, n_y)
-        size = pass_start(p + 1, n_y) - t
-        for u in range(size):
-            r = rows[t + u, y]
-            src[u], off[u], w[u] = &image[c, r, 0] if r >= 0 else fill_row, 0, taps_y[t + u]
-        weighted_sum(tmp, p == 0, 0, width, size, src, off, w)
-    # row pass over tmp, whose constant extension is cval * sum(taps_y)
-    for p in range(n_passes(n_x)):
-        t = pass_start(p, n_x)
-        size = pass_start(p + 1, n_x) - t
-        for u in range(size):
-            src[u], off[u], w[u] = tmp, (t + u) * dil_x - centre_x, taps_x[t + u]
-        weighted_sum(out, p == 0, lo, hi, size, src, off, w)
-    for side in range(2):
-        x0 = 0 if side == 0 else hi
-        x1 = lo if side == 0 else width
-        for x in range(x0, x1):
-            s = 0
-            for t in range(n_x):
-                j = cols[t, x]
-                s = s + taps_x[t] * (tmp[j] if j >= 0 else outside)
-            out[x] = s
-
 
 def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
               const floating[::1] taps_x, Py_ssize_t dil_y, Py_ssize_t dil_x, int mode,
@@ -265,30 +229,43 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
     ``detail = image - out`` (a starlet detail plane). Neither may overlap
     ``image``. ``work`` holds one row of W elements per thread.
     Equals ``correlate`` with the outer-product kernel, constant mode included.
+
+    Each output row is a column pass (``correlate_row`` with an n_y x 1
+    kernel) into the thread's row of ``work``, then a row pass over it (a
+    1 x n_x kernel on that single row, whose constant extension is
+    ``cval * sum(taps_y)``).
     """
     cdef Py_ssize_t channels = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2]
+    cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
     dtype = np.float32 if floating is float else np.float64
-    cdef const Py_ssize_t[:, ::1] rows = border_table(height, taps_y.shape[0], dil_y, mode)
-    cdef const Py_ssize_t[:, ::1] cols = border_table(width, taps_x.shape[0], dil_x, mode)
+    # the column pass: taps (t, 0); the row pass: taps (0, t) on row 0 of tmp
+    cdef const Py_ssize_t[::1] index = np.arange(max(n_y, n_x), dtype=np.intp)
+    cdef const Py_ssize_t[::1] zeros = np.zeros(max(n_y, n_x), np.intp)
+    cdef const Py_ssize_t[:, ::1] rows = border_table(height, n_y, dil_y, mode)
+    cdef const Py_ssize_t[:, ::1] same_column = np.arange(width, dtype=np.intp)[None]
+    cdef const Py_ssize_t[:, ::1] only_row = np.zeros((1, 1), np.intp)
+    cdef const Py_ssize_t[:, ::1] cols = border_table(width, n_x, dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
     cdef floating outside = cval * <floating> np.sum(np.asarray(taps_y))
-    cdef Py_ssize_t centre_x = (dil_x * (taps_x.shape[0] - 1) + 1) // 2
+    cdef Py_ssize_t centre_x = (dil_x * (n_x - 1) + 1) // 2
     cdef bint with_detail = detail is not None
     cdef Py_ssize_t lo, hi, item, c, y, x
     cdef floating* tmp
     cdef floating* out_row
     cdef floating* detail_row
     cdef const floating* in_row
-    lo, hi = interior(width, taps_x.shape[0], dil_x)
+    lo, hi = interior(width, n_x, dil_x)
     with nogil, parallel(num_threads=n_threads):
         tmp = &work[threadid(), 0]
         for item in prange(channels * height, schedule='dynamic', chunksize=CHUNK):
             c = item // height
             y = item % height
             out_row = &out[c, y, 0]
-            separable_row(image, c, y, taps_y, taps_x, rows, cols, dil_x, centre_x, lo, hi,
-                          &fill_row[0], outside, tmp, out_row)
+            correlate_row(&image[c, 0, 0], width, y, index[:n_y], zeros[:n_y], taps_y, rows,
+                          same_column, 1, 0, 0, width, &fill_row[0], cval, tmp)
+            correlate_row(tmp, width, 0, zeros[:n_x], index[:n_x], taps_x, only_row, cols,
+                          dil_x, centre_x, lo, hi, &fill_row[0], outside, out_row)
             if with_detail:
                 in_row = &image[c, y, 0]
                 detail_row = &detail[c, y, 0]
