@@ -164,7 +164,6 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     >>> atrous_filter(image, [[1.0, 2.0, 3.0]], dilation=3)[2]
     array([0., 3., 0., 0., 2., 0., 0., 1., 0.])
     """
-    planes, axis = _image_planes(image, channel_axis, preserve_range)
     weights = v.check_array(kernel, "kernel")
     if weights.ndim != 2 or 0 in weights.shape:
         raise ValueError(f"kernel must be 2-D and not empty, got shape {weights.shape}")
@@ -174,6 +173,7 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     code = v.check_filter_mode(mode)
     cval = v.check_float(cval, "cval")
     n = effective_n_threads(n_threads)
+    planes, axis = _image_planes(image, channel_axis, preserve_range)
     out = _correlate(planes, v.as_compute_array(weights, planes.dtype), dilation, code,
                      cval, n)
     return _from_planes(out, axis)
@@ -239,12 +239,13 @@ def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
     >>> bool(np.allclose(istarlet(coefficients), image, rtol=0, atol=1e-15))
     True
     """
-    planes, axis = _image_planes(image, channel_axis, preserve_range)
     n_scales = _check_n_scales(n_scales)
     code = v.check_filter_mode(mode)
     cval = v.check_float(cval, "cval")
     n = effective_n_threads(n_threads)
-    v.check_output_pixels((n_scales + 1, *planes.shape), what="coefficient array")
+    array, axis = v.check_image(image, channel_axis)
+    v.check_output_pixels((n_scales + 1, *array.shape), what="coefficient array")
+    planes, axis = _image_planes(array, axis, preserve_range)
     out = np.empty((n_scales + 1, *planes.shape), planes.dtype)
     # c_j alternates between a spare buffer and the coarse slot so that the
     # last smoothing lands in the coarse slot; each detail goes straight to
