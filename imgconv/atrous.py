@@ -289,10 +289,14 @@ def istarlet(coefficients, *, n_threads=None):
     array([[2., 2.]])
     """
     array = v.check_array(coefficients, "coefficients")
-    if array.ndim < 3 or array.shape[0] < 2 or 0 in array.shape:
+    if array.ndim < 3 or array.shape[0] < 2:
         raise ValueError(
-            "coefficients must have a plane axis of at least 2 planes (details and the "
-            f"coarse plane) followed by a non-empty image, got shape {array.shape}"
+            "coefficients must be at least 2 planes (details and the coarse plane) of an "
+            f"image, shape (n_scales + 1, H, W, ...), got shape {array.shape}"
+        )
+    if 0 in array.shape:
+        raise ValueError(
+            f"coefficients must not have empty dimensions, got shape {array.shape}"
         )
     n = effective_n_threads(n_threads)
     planes = v.as_compute_array(array, v.image_float_dtype(array.dtype))
