@@ -3,6 +3,8 @@
 Tensor operations follow PyTorch (``conv2d``, ``conv_transpose2d``); image
 operations follow scikit-image. See the documentation for the conventions.
 """
+from .atrous import atrous_filter, istarlet, multiscale_features, starlet
+from .context import ContextModule
 from .conv import conv2d, conv_lipschitz, conv_transpose2d
 from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
 
@@ -16,4 +18,9 @@ __all__ = [
     "space_to_depth",
     "space_to_batch",
     "batch_to_space",
+    "atrous_filter",
+    "starlet",
+    "istarlet",
+    "multiscale_features",
+    "ContextModule",
 ]

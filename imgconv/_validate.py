@@ -286,3 +286,11 @@ def image_float_dtype(dtype):
     dtype = np.dtype(dtype)
     return np.dtype(np.float32) if dtype.kind == "f" and dtype.itemsize <= 4 else np.dtype(
         np.float64)
+
+
+def check_bool(value, name):
+    """Return ``value`` as a Python bool if it is a Python or NumPy bool, else raise
+    (``1`` and ``'yes'`` are not flags here)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)

@@ -172,8 +172,31 @@ def _run_conv_transpose2d(x, w, bias, geo, groups, n_threads):
     return out
 
 
+def _conv2d_space_to_batch(x, w, bias, has_bias, geo, groups, n_threads):
+    """Stride-1 dilated conv2d as space_to_batch -> conv2d -> batch_to_space.
+
+    Each of the dh*dw phases of the padded input (rows ``i*dh + y``, columns
+    ``j*dw + x``) is an image on which the dilated kernel becomes an
+    ordinary one (dilation 1, no padding); batch_to_space interleaves the
+    phases' outputs back. The bottom and right padding are rounded up to a
+    multiple of the dilation and the excess is cropped afterwards.
+    """
+    from .shuffle import batch_to_space, space_to_batch
+
+    kernel = w.shape[2:]
+    reach = [d * (k - 1) for d, k in zip(geo.dilation, kernel)]
+    padded = [out + r for out, r in zip((geo.out_height, geo.out_width), reach)]
+    excess = [-p % d for p, d in zip(padded, geo.dilation)]
+    pads = tuple((begin, p + e - n - begin) for begin, p, e, n in
+                 zip(geo.pad_begin, padded, excess, (geo.height, geo.width)))
+    phases = space_to_batch(x, geo.dilation, pads)
+    inner = _conv_geometry(phases.shape[2], phases.shape[3], kernel, 1, 0, 1)
+    y = _run_conv2d(phases, w, bias, has_bias, inner, groups, n_threads)
+    return batch_to_space(y, geo.dilation, tuple((0, e) for e in excess))
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           n_threads=None):
+           method="auto", n_threads=None):
     """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
 
     Parameters
@@ -194,6 +217,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     groups : int, optional
         Split input and output channels into this many independent groups
         (``groups == C_in`` with ``C_out == C_in`` is a depthwise conv).
+    method : {'auto', 'gemm', 'space_to_batch'}, optional
+        'gemm' gathers the dilated receptive fields (im2col) and multiplies
+        them by the weight. 'space_to_batch' (stride 1 only) computes a
+        dilated conv as ``space_to_batch`` -> ordinary conv -> ``batch_to_space``,
+        as TensorFlow's ``atrous_conv2d``. 'auto' is 'gemm', measured faster
+        (1.2-1.8x for C=16..64, 128x128 and 256x256, dilations 2 to 16: the
+        rearrangements cost more than im2col's dilated gather). All agree to
+        float rounding.
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
         The result does not depend on it.
@@ -213,6 +244,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     array([[[10., 18.],
             [42., 50.]]])
     """
+    v.check_choice(method, "method", ("auto", "gemm", "space_to_batch"))
     x, batched = _as_batch(input)
     dtype = v.float_dtype_for(x.dtype)
     w = _check_weight(weight, dtype)
@@ -226,7 +258,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         )
     b, has_bias = _check_bias(bias, out_channels, dtype)
     geo = _conv_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding, dilation)
-    out = _run_conv2d(v.as_compute_array(x, dtype), w, b, has_bias, geo, groups, n_threads)
+    x = v.as_compute_array(x, dtype)
+    if method == "space_to_batch":
+        if geo.stride != (1, 1):
+            raise ValueError(
+                f"method='space_to_batch' needs stride 1, got stride={geo.stride}; use "
+                "method='gemm'"
+            )
+        out = _conv2d_space_to_batch(x, w, b, has_bias, geo, groups, n_threads)
+    else:
+        out = _run_conv2d(x, w, b, has_bias, geo, groups, n_threads)
     return out if batched else out[0]
 
 
