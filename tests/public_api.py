@@ -60,6 +60,27 @@ CASES = [
          (4, 2, 3, 3), "data"),
 ]
 
+_K55 = np.random.default_rng(3).standard_normal((5, 5))
+_CONTEXT = imgconv.ContextModule(3, dilations=(1, 2, 1))
+_CONTEXT.weights = [np.random.default_rng(4).standard_normal(w.shape) / 4
+                    for w in _CONTEXT.weights]
+
+CASES += [
+    Case("atrous_filter",
+         lambda x, **kw: imgconv.atrous_filter(x, _K55, (2, 3), mode="mirror", **kw),
+         (13, 17), "image", long_shape=(4096, 4096)),
+    Case("atrous_filter-color",
+         lambda x: imgconv.atrous_filter(x, _K55[:3, :2], 2, mode="constant", cval=0.5,
+                                         channel_axis=-1), (9, 11, 3), "image"),
+    Case("starlet", lambda x, **kw: imgconv.starlet(x, 3, **kw), (12, 10), "image",
+         long_shape=(3072, 3072)),
+    Case("istarlet", lambda x: imgconv.istarlet(x), (3, 8, 9), "tensor"),
+    Case("multiscale_features", lambda x, **kw: imgconv.multiscale_features(x, n_scales=3, **kw),
+         (14, 15), "features", long_shape=(2048, 2048)),
+    Case("ContextModule", lambda x, **kw: _CONTEXT(x, **kw), (2, 3, 9, 8), "tensor",
+         long_shape=(1, 3, 1024, 1024)),
+]
+
 CASE_IDS = [c.name for c in CASES]
 
 
@@ -68,6 +89,8 @@ def expected_dtype(case, dtype):
     dtype = np.dtype(dtype)
     if case.kind == "data":
         return dtype.newbyteorder("=")
+    if case.kind == "features":
+        return np.dtype(np.float32)
     if dtype.kind == "f" and dtype.itemsize <= 4:
         return np.dtype(np.float32)
     return np.dtype(np.float64)
