@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _validate as v
 from ._ext import atrous as _atrous
+from .dask import dask_aware
 from ._threads import effective_n_threads
 
 __all__ = ["atrous_filter", "starlet", "istarlet", "multiscale_features", "B3_SPLINE"]
@@ -117,6 +118,7 @@ def _smooth(planes, taps, dilation, code, cval, n_threads, out, detail=None):
 
 # --------------------------------------------------------- atrous_filter ---
 
+@dask_aware
 def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_axis=None,
                   preserve_range=False, n_threads=None):
     """Correlate each channel with a small kernel whose taps are ``dilation`` apart.
@@ -185,6 +187,7 @@ def _check_n_scales(n_scales):
     return v.check_int(n_scales, "n_scales", min_value=1, max_value=MAX_SCALES)
 
 
+@dask_aware
 def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
             preserve_range=False, n_threads=None):
     """Isotropic undecimated wavelet transform ("starlet", à trous algorithm).
@@ -324,6 +327,7 @@ def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threa
                                         n_threads)
 
 
+@dask_aware
 def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_scales=6,
                         mode="mirror", cval=0.0, channel_axis=None, n_threads=None):
     """Multi-scale intensity, edge and texture features of every pixel.

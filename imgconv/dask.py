@@ -9,18 +9,119 @@ neighbouring pixels (its halo): one input pixel for a bilinear upscale,
 applied inside the chunks that touch the image border, the way scikit-image
 and dask-image do it (``map_overlap(..., boundary='none')``), except 'wrap',
 whose halo comes from the opposite side of the image. Chunks smaller than
-the halo are merged with their neighbours first.
+the halo are merged with their neighbours first. Each chunk runs on one
+thread unless ``n_threads`` says otherwise: dask runs the chunks in parallel.
 
 Install with ``pip install imgconv[dask]``.
 """
+import functools
+
 import numpy as np
 
-__all__ = ["is_dask_array"]
+from . import _validate as v
+
+__all__ = ["is_dask_array", "dask_aware"]
+
+#: ndimage mode names whose extension is periodic.
+_WRAP_MODES = ("wrap", "grid-wrap")
 
 
 def is_dask_array(value):
     """True for a ``dask.array.Array`` (without importing dask)."""
     return type(value).__module__.startswith("dask.") and hasattr(value, "map_overlap")
+
+
+def dask_aware(fn):
+    """Let the image function ``fn(image, ...)`` take a dask array: its dask
+    version below (same name, same arguments) runs instead."""
+    @functools.wraps(fn)
+    def wrapper(image, *args, **kwargs):
+        if is_dask_array(image):
+            return globals()[f"_dask_{fn.__name__}"](fn, image, *args, **kwargs)
+        return fn(image, *args, **kwargs)
+
+    return wrapper
+
+
+def _spatial_axes(image, channel_axis):
+    """Row and column axes of a (lazy) image, validated as the NumPy path would."""
+    axis = v.check_channel_axis(channel_axis, image.ndim)
+    expected = 2 if axis is None else 3
+    if image.ndim != expected:
+        raise ValueError(f"image must be {expected}-D with channel_axis={channel_axis}, "
+                         f"got shape {image.shape}")
+    return axis, tuple(i for i in range(image.ndim) if i != axis)
+
+
+def _block_threads(n_threads):
+    """Threads per chunk: dask already runs chunks in parallel, so None means one."""
+    return 1 if n_threads is None else n_threads
+
+
+def _probe(fn, image, axis, *args, **kwargs):
+    """Run ``fn`` on a tiny image of the same dtype and layout: it validates
+    every argument and tells the result's dtype before anything is scheduled."""
+    shape = [3] * image.ndim
+    if axis is not None:
+        shape[axis] = image.shape[axis]
+    return fn(np.zeros(shape, image.dtype), *args, **kwargs)
+
+
+# ------------------------------------------------------------- filters ---
+
+def _dask_atrous_filter(fn, image, kernel, dilation, *, mode="reflect", cval=0.0,
+                        channel_axis=None, preserve_range=False, n_threads=None):
+    axis, spatial = _spatial_axes(image, channel_axis)
+    kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
+                  preserve_range=preserve_range, n_threads=_block_threads(n_threads))
+    dtype = _probe(fn, image, axis, kernel, dilation, **kwargs).dtype
+    kernel = np.asarray(kernel)
+    dilation = v.check_pair(dilation, "dilation", min_value=1)
+    # ndimage centres the dilated kernel on (d*(k-1)+1)//2: the left reach is the larger
+    halo = tuple((d * (k - 1) + 1) // 2 for k, d in zip(kernel.shape, dilation))
+    return map_halo(lambda block: fn(block, kernel, dilation, **kwargs), image, halo, spatial,
+                    wrap=mode in _WRAP_MODES, dtype=dtype)
+
+
+def _starlet_halo(n_scales):
+    """Pixels per side that scales 1..J of the B3 smoothing reach: sum of 2 * 2**j."""
+    return 2 * (2**n_scales - 1)
+
+
+def _dask_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
+                  preserve_range=False, n_threads=None):
+    axis, spatial = _spatial_axes(image, channel_axis)
+    kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
+                  preserve_range=preserve_range, n_threads=_block_threads(n_threads))
+    probe = _probe(fn, image, axis, n_scales, **kwargs)
+    halo = _starlet_halo(n_scales)
+
+    def planes_last(block):
+        return np.moveaxis(fn(block, n_scales, **kwargs), 0, -1)
+
+    planes = map_halo(planes_last, image, (halo, halo), spatial, wrap=mode in _WRAP_MODES,
+                      new_axis_size=probe.shape[0], dtype=probe.dtype)
+    return planes.transpose((planes.ndim - 1,) + tuple(range(planes.ndim - 1)))
+
+
+def _dask_multiscale_features(fn, image, *, intensity=True, edges=True, texture=True,
+                              n_scales=6, mode="mirror", cval=0.0, channel_axis=None,
+                              n_threads=None):
+    import dask.array as da
+
+    axis, spatial = _spatial_axes(image, channel_axis)
+    kwargs = dict(intensity=intensity, edges=edges, texture=texture, n_scales=n_scales,
+                  mode=mode, cval=cval, n_threads=_block_threads(n_threads))
+    probe = _probe(fn, image, axis, channel_axis=channel_axis, **kwargs)
+    # the smoothing of J scales, then differences 2**(J-1) pixels apart
+    halo = _starlet_halo(n_scales) + 2 ** (n_scales - 1)
+    per_channel = probe.shape[-1] // (1 if axis is None else image.shape[axis])
+    channels = [image] if axis is None else [da.take(image, c, axis=axis)
+                                            for c in range(image.shape[axis])]
+    features = [map_halo(lambda block: fn(block, **kwargs), gray, (halo, halo), (0, 1),
+                         wrap=mode in _WRAP_MODES, new_axis_size=per_channel,
+                         dtype=probe.dtype) for gray in channels]
+    return features[0] if len(features) == 1 else da.concatenate(features, axis=-1)
 
 
 def merge_small_chunks(chunks, minimum):
@@ -33,7 +134,8 @@ def merge_small_chunks(chunks, minimum):
         else:
             merged.append(size)
     if len(merged) > 1 and merged[-1] < minimum:
-        merged[-2] += merged.pop()
+        last = merged.pop()
+        merged[-1] += last
     return tuple(merged)
 
 

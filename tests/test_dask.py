@@ -1,0 +1,133 @@
+"""Dask arrays in, lazy dask arrays out, equal to the NumPy results for any chunking."""
+import numpy as np
+import pytest
+
+import imgconv
+from imgconv.dask import merge_small_chunks
+
+da = pytest.importorskip("dask.array")
+
+FILTER_MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
+PAD_MODES = ["reflect", "edge", "symmetric", "wrap", "constant"]
+CHUNKINGS = {"one": -1, "tiny": (1, 2), "small": (5, 7), "uneven": (16, 9)}
+
+
+def _image(shape=(41, 30), dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "u":
+        return rng.integers(0, 256, shape).astype(dtype)
+    return rng.random(shape).astype(dtype)
+
+
+def _lazy(image, chunks, channel_axis=None):
+    if chunks == -1:
+        return da.from_array(image, chunks=-1)
+    spec = list(chunks)
+    if channel_axis is not None:
+        spec.insert(channel_axis % image.ndim, -1)
+    return da.from_array(image, chunks=tuple(spec))
+
+
+def _same(lazy, expected):
+    assert isinstance(lazy, da.Array)
+    got = lazy.compute(scheduler="threads")
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("mode", FILTER_MODES)
+def test_atrous_filter(mode, chunks):
+    image = _image()
+    kernel = np.random.default_rng(1).standard_normal((3, 4))
+    kwargs = dict(mode=mode, cval=0.25)
+    _same(imgconv.atrous_filter(_lazy(image, chunks), kernel, (3, 2), **kwargs),
+          imgconv.atrous_filter(image, kernel, (3, 2), **kwargs))
+
+
+@pytest.mark.parametrize("channel_axis", [0, -1])
+def test_atrous_filter_color_and_integer(channel_axis):
+    image = _image((3, 33, 26) if channel_axis == 0 else (33, 26, 3), np.uint8)
+    kernel = np.ones((5, 5)) / 25
+    lazy = _lazy(image, (6, 5), channel_axis)
+    _same(imgconv.atrous_filter(lazy, kernel, 4, channel_axis=channel_axis),
+          imgconv.atrous_filter(image, kernel, 4, channel_axis=channel_axis))
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("mode", FILTER_MODES)
+def test_starlet(mode, chunks):
+    image = _image((70, 45), np.float32)
+    lazy = imgconv.starlet(_lazy(image, chunks), 3, mode=mode)
+    _same(lazy, imgconv.starlet(image, 3, mode=mode))
+
+
+@pytest.mark.parametrize("chunks", [(9, 13), (30, 1)], ids=["small", "columns"])
+@pytest.mark.parametrize("mode", ["mirror", "wrap"])
+def test_multiscale_features(mode, chunks):
+    image = _image((64, 52), np.uint8)
+    _same(imgconv.multiscale_features(_lazy(image, chunks), n_scales=3, mode=mode),
+          imgconv.multiscale_features(image, n_scales=3, mode=mode))
+
+
+def test_multiscale_features_color():
+    image = _image((40, 31, 3))
+    lazy = _lazy(image, (12, 12), -1)
+    _same(imgconv.multiscale_features(lazy, n_scales=2, channel_axis=-1, texture=False),
+          imgconv.multiscale_features(image, n_scales=2, channel_axis=-1, texture=False))
+
+
+def test_results_are_lazy_until_computed():
+    calls = []
+    image = da.from_array(_image(), chunks=10).map_blocks(
+        lambda b: calls.append(1) or b, meta=np.empty((0, 0)))
+    out = imgconv.starlet(image, 2)
+    assert calls == [] and isinstance(out, da.Array)
+    out.compute(scheduler="sync")
+    assert calls
+
+
+def test_bad_arguments_raise_before_anything_is_scheduled():
+    lazy = da.zeros((20, 20), chunks=5)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        imgconv.atrous_filter(lazy, np.ones((3, 3)), 2, mode="edge")
+    with pytest.raises(ValueError, match="dilation must be >= 1"):
+        imgconv.atrous_filter(lazy, np.ones((3, 3)), 0)
+    with pytest.raises(ValueError, match="n_scales must be >= 1"):
+        imgconv.starlet(lazy, 0)
+    with pytest.raises(ValueError, match="channel_axis=2 is out of range"):
+        imgconv.starlet(lazy, 2, channel_axis=2)
+
+
+@pytest.mark.parametrize(
+    "chunks,minimum,expected",
+    [((5, 5, 5), 3, (5, 5, 5)), ((1, 1, 1, 1), 2, (2, 2)), ((1, 1, 1), 2, (3,)),
+     ((4, 1, 4), 2, (4, 5)), ((2,), 9, (2,)), ((7, 1), 3, (8,))],
+)
+def test_merge_small_chunks(chunks, minimum, expected):
+    merged = merge_small_chunks(chunks, minimum)
+    assert merged == expected and sum(merged) == sum(chunks)
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_on_a_local_cluster_of_two_worker_processes(cluster_client):
+    image = _image((96, 80), np.float32)
+    lazy = _lazy(image, (32, 25))
+    kernel = np.ones((3, 3)) / 9
+    futures = cluster_client.compute([imgconv.atrous_filter(lazy, kernel, 8, mode="wrap"),
+                                      imgconv.starlet(lazy, 3),
+                                      imgconv.multiscale_features(lazy, n_scales=2)])
+    got = cluster_client.gather(futures)
+    np.testing.assert_array_equal(got[0], imgconv.atrous_filter(image, kernel, 8, mode="wrap"))
+    np.testing.assert_array_equal(got[1], imgconv.starlet(image, 3))
+    np.testing.assert_array_equal(got[2], imgconv.multiscale_features(image, n_scales=2))
