@@ -106,7 +106,36 @@ def _shuffle(b):
     return fn, (x, b.param(), b.mostly([0, 1, ((1, 0), (0, 1))], [-1, (1, 2, 3)])), {}
 
 
-TARGETS = [_conv2d, _conv_transpose2d, _shuffle]
+FILTER_MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
+
+
+def _image(b):
+    """An image, gray or with channels at a drawn axis, and that axis."""
+    if b.byte() % 2:
+        return b.array(b.shape(2, 12)), None
+    axis = b.mostly([-1, 0], [1, 3, -4])
+    return b.array(b.shape(3, 12)), axis
+
+
+def _atrous_filter(b):
+    image, axis = _image(b)
+    kernel = b.array(b.shape(2, 4))
+    return imgconv.atrous_filter, (image, kernel, b.mostly([1, 2, 3, (1, 4)], BAD_INTS)), dict(
+        mode=b.mostly(FILTER_MODES, ["edge", None]), cval=b.mostly([0.0, 1.5], [np.nan, "0"]),
+        channel_axis=axis)
+
+
+def _starlet(b):
+    image, axis = _image(b)
+    fn = b.choice([imgconv.starlet, imgconv.multiscale_features])
+    kwargs = dict(mode=b.mostly(FILTER_MODES, ["symmetric"]), channel_axis=axis)
+    if fn is imgconv.starlet:
+        return fn, (image, b.mostly([1, 2, 3], [0, 40, True])), kwargs
+    return fn, (image,), dict(kwargs, n_scales=b.mostly([1, 2, 3], [0, 33]),
+                              texture=b.mostly([True, False], [1]))
+
+
+TARGETS = [_conv2d, _conv_transpose2d, _shuffle, _atrous_filter, _starlet]
 
 
 def one_input(data):
