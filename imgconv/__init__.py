@@ -4,6 +4,8 @@ Tensor operations follow PyTorch (``conv2d``, ``conv_transpose2d``); image
 operations follow scikit-image. See the documentation for the conventions.
 """
 from .conv import conv2d, conv_lipschitz, conv_transpose2d
+from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kernel
+from .resize import rescale, resize, upscale
 from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
 
 __version__ = "0.1.0"
@@ -16,4 +18,11 @@ __all__ = [
     "space_to_depth",
     "space_to_batch",
     "batch_to_space",
+    "bilinear_kernel",
+    "nearest_kernel",
+    "kernel_padding",
+    "SubpixelConv",
+    "upscale",
+    "resize",
+    "rescale",
 ]
