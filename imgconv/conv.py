@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _validate as v
 from ._ext import conv as _conv
+from ._ext import polyphase as _polyphase
 from ._threads import blas_single_threaded, effective_n_threads
 
 __all__ = ["conv2d", "conv_transpose2d", "conv_lipschitz"]
@@ -292,23 +293,40 @@ def _run_zero_insert(x, w, bias, has_bias, geo, groups, n_threads):
 
 
 def _run_subpixel(x, sub, bias, has_bias, n_threads):
-    """Transposed conv by kernel padding: one conv2d with C_out*sh*sw outputs
-    (``sub`` from :func:`imgconv.kernels.kernel_padding`), then depth_to_space
-    and a crop of the last rows and columns."""
-    from .shuffle import depth_to_space
-
+    """Transposed conv by kernel padding (``sub`` from
+    :func:`imgconv.kernels.kernel_padding`): an ordinary conv2d per output
+    phase, written into its interleaved rows and columns of the output
+    (depth_to_space one phase at a time). Each phase runs on its own part
+    of the shared window, so the zero taps of the shared window cost
+    nothing: a k=4, s=2 kernel needs 2x2 taps per phase, not 3x3."""
+    batch = x.shape[0]
     height, width = x.shape[2:]
     out_h, out_w = sub.output_size(height, width)
     grid_h, grid_w = sub.grid_size(height, width)
     (top, _), (left, _) = sub.conv_padding(height, width)
     sh, sw = sub.stride
     v.check_output_pixels((out_h, out_w))
-    conv = _Conv(height, width, grid_h, grid_w, (1, 1), (top, left), (1, 1))
-    phases = _run_conv2d(x, v.as_compute_array(sub.weight, x.dtype),
-                         np.repeat(bias, sh * sw), has_bias, conv, sub.groups, n_threads)
-    out = depth_to_space(phases, (sh, sw))
-    if out.shape[2:] != (out_h, out_w):
-        out = np.ascontiguousarray(out[:, :, :out_h, :out_w])
+    weight = v.as_compute_array(sub.weight, x.dtype)
+    out = np.empty((batch, sub.out_channels, out_h, out_w), x.dtype)
+    for ry, (y0, y1) in enumerate(sub.windows[0][:out_h]):
+        for rx, (x0, x1) in enumerate(sub.windows[1][:out_w]):
+            target = out[:, :, ry::sh, rx::sw]
+            if y0 == y1 or x0 == x1:        # no tap reaches this phase
+                target[...] = bias[:, None, None]
+                continue
+            phase = np.ascontiguousarray(weight[ry * sw + rx::sh * sw, :, y0:y1, x0:x1])
+            rows, cols = target.shape[2:]
+            pad = (top - y0, left - x0)
+            src = x
+            if (y1 - y0, x1 - x0) == (1, 1) and pad == (0, 0) and (rows, cols) != (height, width):
+                # a 1x1 conv reads input (q, p) for output (q, p): give it an
+                # input of the output's size, so that the engine's unpadded
+                # 1x1 shortcut (which only compares pixel counts) stays right
+                src = np.zeros((batch, x.shape[1], rows, cols), x.dtype)
+                src[:, :, :height, :width] = x[:, :, :rows, :cols]
+            conv = _Conv(*src.shape[2:], rows, cols, (1, 1), pad, (1, 1))
+            result = _run_conv2d(src, phase, bias, has_bias, conv, sub.groups, n_threads)
+            _polyphase.scatter_phase(result, target, effective_n_threads(n_threads))
     return out
 
 

@@ -154,6 +154,18 @@ def _phase_taps(size, stride, padding):
     return u_min, np.where((index >= 0) & (index < size), index, -1)
 
 
+def _phase_windows(table, dilation):
+    """Per phase, the ``(start, stop)`` of its taps that can be non-zero
+    within the shared window (the dilated kernel's inserted zeros excluded);
+    ``(0, 0)`` for a phase that no tap reaches."""
+    live = (table >= 0) & (table % dilation == 0)
+    windows = []
+    for row in live:
+        taps = np.flatnonzero(row)
+        windows.append((int(taps[0]), int(taps[-1]) + 1) if taps.size else (0, 0))
+    return tuple(windows)
+
+
 @dataclass(frozen=True, eq=False)
 class SubpixelConv:
     """A transposed convolution rewritten by :func:`kernel_padding`.
@@ -175,6 +187,10 @@ class SubpixelConv:
         Input offset of the window's first tap (``u_min`` per axis, <= 0 in
         the usual cases): output pixel ``(sh*q + ry, sw*p + rx)`` reads input
         rows ``q + offset[0] .. q + offset[0] + Th - 1``.
+    windows : (tuple, tuple)
+        Per axis, per phase, the ``(start, stop)`` range of window taps that
+        can be non-zero: phase ``(ry, rx)`` only needs
+        ``weight[..., windows[0][ry][0]:windows[0][ry][1], windows[1][rx][0]:windows[1][rx][1]]``.
     groups, in_channels, out_channels : int
     kernel_size, stride, padding, output_padding, dilation : (int, int)
         The transposed convolution it was built from.
@@ -182,6 +198,7 @@ class SubpixelConv:
 
     weight: np.ndarray
     offset: tuple
+    windows: tuple
     groups: int
     in_channels: int
     out_channels: int
@@ -286,6 +303,7 @@ def kernel_padding(weight, stride=1, padding=0, output_padding=0, dilation=1, gr
         groups * per_group * sh * sw, in_channels // groups, th, tw)
     return SubpixelConv(
         weight=np.ascontiguousarray(conv_weight), offset=(u_h, u_w),
+        windows=(_phase_windows(tab_h, dilation[0]), _phase_windows(tab_w, dilation[1])),
         groups=groups, in_channels=in_channels, out_channels=per_group * groups,
         kernel_size=(kh, kw), stride=stride, padding=padding,
         output_padding=output_padding, dilation=dilation)

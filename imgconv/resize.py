@@ -39,6 +39,10 @@ UPSCALE_METHODS = ("auto", "polyphase", "gemm", "subpixel", "zero_insert")
 #: Bound on one thread's cache of resampled rows (elements are floats).
 CACHE_BYTES = 4 << 20
 
+#: Outputs at least this large are written with streaming stores: they do
+#: not fit in the cache, so caching them only costs a read per line.
+STREAM_BYTES = 8 << 20
+
 #: Work items per thread: blocks of output rows handed out dynamically.
 ITEMS_PER_THREAD = 4
 
@@ -192,18 +196,23 @@ def _run_resample(planes, out_hw, rows, cols, col_factor, code, cval, bounds, cl
         col_index = col_index[:, None]
     row_len = out_w * channels
     itemsize = np.dtype(compute).itemsize
+    # shrinking vertically: blend input rows first, then one horizontal pass
+    # per output row (no cache); else cache horizontally resampled input rows
+    rows_first = out_h < height
     wanted = row_index.shape[1] + -(-height // out_h) + 1
-    slots = max(2, min(wanted, CACHE_BYTES // max(1, row_len * itemsize)))
+    slots = 0 if rows_first else max(2, min(wanted, CACHE_BYTES // max(1, row_len * itemsize)))
     n = effective_n_threads(n_threads)
     work = np.empty((n, (width + 2) * channels + (1 + slots) * row_len), compute)
-    tags = np.empty((n, 2 * slots), np.intp)
+    # a cache line of padding between the threads' tags
+    tags = np.empty((n, 2 * slots + 8), np.intp)
     out = np.empty((count, out_h, out_w, channels), out_dtype)
     lo, hi = bounds
     _poly.resample(planes, out, np.ascontiguousarray(row_index, np.intp),
                    np.ascontiguousarray(row_weight, compute),
                    np.ascontiguousarray(col_index, np.intp),
                    np.ascontiguousarray(col_weight, compute), col_factor, code,
-                   float(cval), float(lo), float(hi), clip, work, tags,
+                   float(cval), float(lo), float(hi), clip, out.nbytes >= STREAM_BYTES,
+                   rows_first, work, tags,
                    _items(count, out_h, n), n)
     return out
 
@@ -219,8 +228,9 @@ def _run_gather(planes, out_hw, n_threads):
     out = np.empty((count, out_h, out_w, raw.shape[3]), raw.dtype)
     factor = out_w // width if out_w % width == 0 else 0
     n = effective_n_threads(n_threads)
+    work = np.empty((n, out_w * raw.shape[3]), raw.dtype)
     _poly.gather(raw, out, _nearest_index(height, out_h), _nearest_index(width, out_w),
-                 factor, _items(count, out_h, n), n)
+                 factor, out.nbytes >= STREAM_BYTES, work, _items(count, out_h, n), n)
     return out.view(planes.dtype).reshape(count, out_h, out_w, channels)
 
 

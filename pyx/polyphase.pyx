@@ -28,13 +28,16 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 from libc.string cimport memcpy
 
-from _boundary cimport BORDER_CONSTANT, border_index
+from _boundary cimport border_index
+from _simd cimport blend_u8, stream_blend_d, stream_blend_f, stream_copy
 
+
+ctypedef unsigned char uchar
 
 ctypedef fused pixel_t:
     float
     double
-    unsigned char
+    uchar
     unsigned short
 
 ctypedef fused elem_t:
@@ -42,31 +45,6 @@ ctypedef fused elem_t:
     unsigned short
     unsigned int
     unsigned long long
-
-
-cdef inline void load_line(const pixel_t* src, Py_ssize_t width, Py_ssize_t channels,
-                           int mode, floating cval, floating* line) noexcept nogil:
-    """One input row as floats with one extension pixel per side.
-
-    IN: ``src`` (width, channels), or NULL for a row outside the image in
-    mode constant.
-    OUT: ``line`` ((width + 2), channels): line[1 + i] = src[i]; line[0] and
-    line[width + 1] are pixels -1 and width extended in ``mode`` (cval in
-    mode constant).
-    """
-    cdef Py_ssize_t j, c, left, right
-    cdef Py_ssize_t n = (width + 2) * channels
-    if src == NULL:
-        for j in range(n):
-            line[j] = cval
-        return
-    for j in range(width * channels):
-        line[channels + j] = <floating> src[j]
-    left = border_index(-1, width, mode)
-    right = border_index(width, width, mode)
-    for c in range(channels):
-        line[c] = cval if left < 0 else line[(1 + left) * channels + c]
-        line[(width + 1) * channels + c] = cval if right < 0 else line[(1 + right) * channels + c]
 
 
 cdef inline void phase_pass(const floating* line, Py_ssize_t width, Py_ssize_t channels,
@@ -78,26 +56,36 @@ cdef inline void phase_pass(const floating* line, Py_ssize_t width, Py_ssize_t c
     two weights ``weight[2r], weight[2r + 1]``.
     OUT: ``dst`` (width * factor, channels), dst[q*factor + r] =
     weight[2r] * line[q + offset[r]] + weight[2r + 1] * line[q + offset[r] + 1].
+    Gray rows loop over pixels (the phases unroll into one interleaved
+    store group); pixels of several channels loop phase by phase, each a
+    contiguous run of channels.
     """
     cdef Py_ssize_t q, r, c
     cdef floating a, b
     cdef const floating* src
     cdef floating* out
-    for q in range(width):
-        for r in range(factor):
-            a = weight[2 * r]
-            b = weight[2 * r + 1]
-            src = line + (q + offset[r]) * channels
-            out = dst + (q * factor + r) * channels
+    if channels == 1:
+        for q in range(width):
+            for r in range(factor):
+                dst[q * factor + r] = (weight[2 * r] * line[q + offset[r]]
+                                       + weight[2 * r + 1] * line[q + offset[r] + 1])
+        return
+    for r in range(factor):
+        a = weight[2 * r]
+        b = weight[2 * r + 1]
+        src = line + offset[r] * channels
+        out = dst + r * channels
+        for q in range(width):
             for c in range(channels):
-                out[c] = a * src[c] + b * src[channels + c]
+                out[q * factor * channels + c] = (a * src[q * channels + c]
+                                                  + b * src[(q + 1) * channels + c])
 
 
 cdef inline void phase_dispatch(const floating* line, Py_ssize_t width, Py_ssize_t channels,
                                 Py_ssize_t factor, const Py_ssize_t* offset,
                                 const floating* weight, floating* dst) noexcept nogil:
     """phase_pass with the common (channels, factor) as constants, so that
-    the compiler unrolls the inner loops."""
+    the compiler unrolls and vectorises the inner loops."""
     if channels == 1:
         if factor == 2:
             phase_pass(line, width, 1, 2, offset, weight, dst)
@@ -123,23 +111,108 @@ cdef inline void table_pass(const floating* line, Py_ssize_t channels, Py_ssize_
 
     IN: ``line`` from load_line; ``index``, ``weight`` (out_width, taps),
     indices into line's pixels (0 is the left extension pixel).
-    OUT: ``dst`` (out_width, channels), dst[o] = sum_t weight[o, t] * line[index[o, t]].
+    OUT: ``dst`` (out_width, channels), dst[o] = sum_t weight[o, t] * line[index[o, t]],
+    summed in tap order.
     """
     cdef Py_ssize_t o, t, c
-    cdef floating w
-    cdef const floating* src
-    cdef floating* out
+    cdef floating acc
+    cdef const Py_ssize_t* idx
+    cdef const floating* w
     for o in range(out_width):
-        out = dst + o * channels
-        w = weight[o * taps]
-        src = line + index[o * taps] * channels
+        idx = index + o * taps
+        w = weight + o * taps
         for c in range(channels):
-            out[c] = w * src[c]
-        for t in range(1, taps):
-            w = weight[o * taps + t]
-            src = line + index[o * taps + t] * channels
-            for c in range(channels):
-                out[c] += w * src[c]
+            acc = w[0] * line[idx[0] * channels + c]
+            for t in range(1, taps):
+                acc = acc + w[t] * line[idx[t] * channels + c]
+            dst[o * channels + c] = acc
+
+
+cdef inline void table_dispatch(const floating* line, Py_ssize_t channels,
+                                Py_ssize_t out_width, Py_ssize_t taps,
+                                const Py_ssize_t* index, const floating* weight,
+                                floating* dst) noexcept nogil:
+    """table_pass with one channel or two taps (linear interpolation) as constants."""
+    if channels == 1 and taps == 2:
+        table_pass(line, 1, out_width, 2, index, weight, dst)
+    elif channels == 1:
+        table_pass(line, 1, out_width, taps, index, weight, dst)
+    elif channels == 3 and taps == 2:
+        table_pass(line, 3, out_width, 2, index, weight, dst)
+    else:
+        table_pass(line, channels, out_width, taps, index, weight, dst)
+
+
+cdef inline void horizontal_pass(const floating* line, Py_ssize_t width, Py_ssize_t channels,
+                                 Py_ssize_t factor, const Py_ssize_t* col_index,
+                                 const floating* col_weight, Py_ssize_t out_width,
+                                 Py_ssize_t col_taps, floating* dst) noexcept nogil:
+    if factor > 0:
+        phase_dispatch(line, width, channels, factor, col_index, col_weight, dst)
+    else:
+        table_dispatch(line, channels, out_width, col_taps, col_index, col_weight, dst)
+
+
+cdef inline void extend_line(Py_ssize_t width, Py_ssize_t channels, int mode, floating cval,
+                             floating* line) noexcept nogil:
+    """Fill line's extension pixels 0 and width + 1 from its pixels 1..width."""
+    cdef Py_ssize_t c
+    cdef Py_ssize_t left = border_index(-1, width, mode)
+    cdef Py_ssize_t right = border_index(width, width, mode)
+    for c in range(channels):
+        line[c] = cval if left < 0 else line[(1 + left) * channels + c]
+        line[(width + 1) * channels + c] = cval if right < 0 else line[(1 + right) * channels + c]
+
+
+cdef inline void blend_rows(const pixel_t* plane, const Py_ssize_t* rows,
+                            const floating* weights, Py_ssize_t taps, Py_ssize_t width,
+                            Py_ssize_t channels, int mode, floating cval,
+                            floating* line) noexcept nogil:
+    """The vertical pass first: line = sum_t weights[t] * input row rows[t]
+    (row -1: cval), then extended by one pixel per side."""
+    cdef Py_ssize_t t, j
+    cdef Py_ssize_t n = width * channels
+    cdef floating w
+    cdef floating* dst = line + channels
+    cdef const pixel_t* src
+    for t in range(taps):
+        w = weights[t]
+        if rows[t] < 0:
+            if t == 0:
+                for j in range(n):
+                    dst[j] = w * cval
+            else:
+                for j in range(n):
+                    dst[j] = dst[j] + w * cval
+            continue
+        src = plane + rows[t] * n
+        if t == 0:
+            for j in range(n):
+                dst[j] = w * <floating> src[j]
+        else:
+            for j in range(n):
+                dst[j] = dst[j] + w * <floating> src[j]
+    extend_line(width, channels, mode, cval, line)
+
+
+cdef inline void load_line(const pixel_t* src, Py_ssize_t width, Py_ssize_t channels,
+                           int mode, floating cval, floating* line) noexcept nogil:
+    """One input row as floats with one extension pixel per side.
+
+    IN: ``src`` (width, channels), or NULL for a row outside the image in
+    mode constant.
+    OUT: ``line`` ((width + 2), channels): line[1 + i] = src[i]; line[0] and
+    line[width + 1] are pixels -1 and width extended in ``mode`` (cval in
+    mode constant).
+    """
+    cdef Py_ssize_t j
+    if src == NULL:
+        for j in range((width + 2) * channels):
+            line[j] = cval
+        return
+    for j in range(width * channels):
+        line[channels + j] = <floating> src[j]
+    extend_line(width, channels, mode, cval, line)
 
 
 cdef inline pixel_t to_pixel(floating value, floating lo, floating hi, bint clip,
@@ -167,12 +240,20 @@ cdef inline pixel_t to_pixel(floating value, floating lo, floating hi, bint clip
 
 
 cdef inline void blend2(const floating* h0, const floating* h1, floating w0, floating w1,
-                        Py_ssize_t n, floating lo, floating hi, bint clip,
+                        Py_ssize_t n, floating lo, floating hi, bint clip, bint stream,
                         pixel_t* out) noexcept nogil:
-    """out[j] = w0 * h0[j] + w1 * h1[j], stored by to_pixel."""
+    """out[j] = w0 * h0[j] + w1 * h1[j], stored by to_pixel (or its SIMD
+    equal in _simd.pxd: streaming stores for a large float output, packed
+    rounding for uint8)."""
     cdef Py_ssize_t j
     cdef pixel_t kind = 0
-    if clip:
+    if pixel_t is uchar and floating is float:
+        blend_u8(h0, h1, w0, w1, n, lo, hi, out)
+    elif pixel_t is float and floating is float and stream:
+        stream_blend_f(h0, h1, w0, w1, n, lo, hi, clip, out)
+    elif pixel_t is double and floating is double and stream:
+        stream_blend_d(h0, h1, w0, w1, n, lo, hi, clip, out)
+    elif clip:
         for j in range(n):
             out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, kind)
     else:
@@ -213,10 +294,8 @@ cdef inline floating* cached_row(const pixel_t* plane, Py_ssize_t row, Py_ssize_
     dst = cache + victim * row_len
     load_line(plane + row * width * channels if row >= 0 else NULL, width, channels, mode,
               cval, line)
-    if factor > 0:
-        phase_dispatch(line, width, channels, factor, col_index, col_weight, dst)
-    else:
-        table_pass(line, channels, out_width, col_taps, col_index, col_weight, dst)
+    horizontal_pass(line, width, channels, factor, col_index, col_weight, out_width, col_taps,
+                    dst)
     tags[victim] = row
     stamps[victim] = stamp
     return dst
@@ -226,8 +305,8 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
              const Py_ssize_t[:, ::1] row_index, const floating[:, ::1] row_weight,
              const Py_ssize_t[:, ::1] col_index, const floating[:, ::1] col_weight,
              Py_ssize_t factor, int mode, double cval, double lo, double hi, bint clip,
-             floating[:, ::1] work, Py_ssize_t[:, ::1] slots, Py_ssize_t rows_per_item,
-             int n_threads):
+             bint stream, bint rows_first, floating[:, ::1] work, Py_ssize_t[:, ::1] slots,
+             Py_ssize_t rows_per_item, int n_threads):
     """Separable resampling of (P, H, W, C) planes to (P, H2, W2, C).
 
     IN: ``row_index``, ``row_weight`` (H2, Ty): output row y is
@@ -238,11 +317,17 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
     (``col_index``, ``col_weight`` (W2, Tx), indices into the row extended
     by one pixel per side in border ``mode``).
     Integer outputs are clipped to [lo, hi] and rounded half to even; float
-    outputs are clipped to [lo, hi] when ``clip``.
+    outputs are clipped to [lo, hi] when ``clip``, and written with
+    streaming stores when ``stream`` (a large output).
     OUT: ``out`` (P, H2, W2, C), every element written.
+    With ``rows_first`` (when shrinking vertically) each output row blends
+    its input rows first and resamples that one line horizontally, so the
+    horizontal pass runs on output rows only; otherwise input rows are
+    resampled horizontally, cached, and blended.
     Work items are blocks of ``rows_per_item`` output rows of one plane.
     Per thread: ``work`` holds a line ((W + 2) * C), an accumulator row and
-    the cached rows (W2 * C each); ``slots`` the cache's tags and stamps.
+    the cached rows (W2 * C each); ``slots`` the cache's tags and stamps,
+    then 8 elements of padding.
     Results do not depend on the thread count: an output row is always the
     same sum, in the same order, of the same horizontal rows.
     """
@@ -255,7 +340,7 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
     cdef Py_ssize_t row_taps = row_index.shape[1]
     cdef Py_ssize_t col_taps = col_index.shape[1]
     cdef Py_ssize_t row_len = out_width * channels
-    cdef Py_ssize_t n_slots = slots.shape[1] // 2
+    cdef Py_ssize_t n_slots = (slots.shape[1] - 8) // 2
     cdef Py_ssize_t n_blocks = (out_height + rows_per_item - 1) // rows_per_item
     cdef floating cv = <floating> cval
     cdef floating low = <floating> lo
@@ -274,6 +359,8 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
 
     if planes == 0 or out_height == 0:
         return
+    line = acc = cache = NULL
+    tags = stamps = NULL
     with nogil, parallel(num_threads=n_threads):
         line = &work[threadid(), 0]
         acc = line + (width + 2) * channels
@@ -290,7 +377,13 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
                 stamps[k] = -1
             for y in range(y0, y1):
                 out_row = &out[p, y, 0, 0]
-                if row_taps == 2:
+                if rows_first:
+                    blend_rows(plane, &row_index[y, 0], &row_weight[y, 0], row_taps, width,
+                               channels, mode, cv, line)
+                    horizontal_pass(line, width, channels, factor, &col_index[0, 0],
+                                    &col_weight[0, 0], out_width, col_taps, acc)
+                    store(acc, row_len, low, high, clip, out_row)
+                elif row_taps == 2:
                     h0 = cached_row(plane, row_index[y, 0], y, width, channels, mode, cv,
                                     factor, &col_index[0, 0], &col_weight[0, 0], out_width,
                                     col_taps, line, cache, tags, stamps, n_slots)
@@ -298,7 +391,7 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
                                     factor, &col_index[0, 0], &col_weight[0, 0], out_width,
                                     col_taps, line, cache, tags, stamps, n_slots)
                     blend2(h0, h1, row_weight[y, 0], row_weight[y, 1], row_len, low, high,
-                           clip, out_row)
+                           clip, stream, out_row)
                 else:
                     for t in range(row_taps):
                         h0 = cached_row(plane, row_index[y, t], y, width, channels, mode,
@@ -323,34 +416,47 @@ cdef inline void gather_row(const elem_t* src, Py_ssize_t channels, Py_ssize_t o
     cdef Py_ssize_t width
     if factor > 0:
         width = out_width // factor
-        if channels == 1:
-            for q in range(width):
-                for r in range(factor):
-                    dst[q * factor + r] = src[q]
-        else:
-            for q in range(width):
-                for r in range(factor):
-                    for c in range(channels):
-                        dst[(q * factor + r) * channels + c] = src[q * channels + c]
-    elif channels == 1:
-        for o in range(out_width):
-            dst[o] = src[col_index[o]]
+        for q in range(width):
+            for r in range(factor):
+                for c in range(channels):
+                    dst[(q * factor + r) * channels + c] = src[q * channels + c]
     else:
         for o in range(out_width):
             for c in range(channels):
                 dst[o * channels + c] = src[col_index[o] * channels + c]
 
 
+cdef inline void gather_dispatch(const elem_t* src, Py_ssize_t channels, Py_ssize_t out_width,
+                                 Py_ssize_t factor, const Py_ssize_t* col_index,
+                                 elem_t* dst) noexcept nogil:
+    """gather_row with one or three channels and factor 2 as constants."""
+    if channels == 1:
+        if factor == 2:
+            gather_row(src, 1, out_width, 2, col_index, dst)
+        else:
+            gather_row(src, 1, out_width, factor, col_index, dst)
+    elif channels == 3:
+        if factor == 2:
+            gather_row(src, 3, out_width, 2, col_index, dst)
+        else:
+            gather_row(src, 3, out_width, factor, col_index, dst)
+    else:
+        gather_row(src, channels, out_width, factor, col_index, dst)
+
+
 def gather(const elem_t[:, :, :, ::1] image, elem_t[:, :, :, ::1] out,
            const Py_ssize_t[::1] row_index, const Py_ssize_t[::1] col_index,
-           Py_ssize_t factor, Py_ssize_t rows_per_item, int n_threads):
+           Py_ssize_t factor, bint stream, elem_t[:, ::1] work, Py_ssize_t rows_per_item,
+           int n_threads):
     """Nearest-neighbour resampling: out[p, y, x] = image[p, row_index[y], col_index[x]].
 
     IN: (P, H, W, C) elements of any type of the element's size (the wrapper
     passes raw views, so every dtype is copied bit for bit); with
     ``factor`` > 0 the columns are ``x // factor`` (``col_index`` unused).
-    OUT: ``out`` (P, H2, W2, C), every element written. An output row equal
-    to the previous one is copied from it.
+    OUT: ``out`` (P, H2, W2, C), every element written.
+    Each distinct output row is gathered once into the thread's ``work`` row
+    (W2 * C elements), then copied to the output rows that repeat it, with
+    streaming stores when ``stream`` (a large output).
     """
     cdef Py_ssize_t planes = image.shape[0]
     cdef Py_ssize_t channels = image.shape[3]
@@ -359,17 +465,48 @@ def gather(const elem_t[:, :, :, ::1] image, elem_t[:, :, :, ::1] out,
     cdef Py_ssize_t row_bytes = out_width * channels * sizeof(elem_t)
     cdef Py_ssize_t n_blocks = (out_height + rows_per_item - 1) // rows_per_item
     cdef Py_ssize_t item, p, y, y0, y1
+    cdef elem_t* row = NULL
 
     if planes == 0 or out_height == 0:
         return
     with nogil, parallel(num_threads=n_threads):
+        row = &work[threadid(), 0]
         for item in prange(planes * n_blocks, schedule='dynamic'):
             p = item // n_blocks
             y0 = (item % n_blocks) * rows_per_item
             y1 = min(y0 + rows_per_item, out_height)
             for y in range(y0, y1):
-                if y > y0 and row_index[y] == row_index[y - 1]:
-                    memcpy(&out[p, y, 0, 0], &out[p, y - 1, 0, 0], row_bytes)
+                if y == y0 or row_index[y] != row_index[y - 1]:
+                    gather_dispatch(&image[p, row_index[y], 0, 0], channels, out_width,
+                                    factor, &col_index[0], row)
+                if stream:
+                    stream_copy(row, &out[p, y, 0, 0], row_bytes)
                 else:
-                    gather_row(&image[p, row_index[y], 0, 0], channels, out_width, factor,
-                               &col_index[0], &out[p, y, 0, 0])
+                    memcpy(&out[p, y, 0, 0], row, row_bytes)
+
+
+def scatter_phase(const floating[:, :, :, ::1] phase, floating[:, :, :, :] out,
+                  int n_threads):
+    """out[n, c, y, x] = phase[n, c, y, x] for a strided view ``out`` of
+    one phase ``(ry, rx)`` of a larger array (``big[..., ry::sh, rx::sw]``):
+    the depth_to_space of one phase, in parallel over the planes.
+
+    IN: ``phase`` (N, C, H, W), contiguous. OUT: ``out`` (N, C, H, W), any strides.
+    """
+    cdef Py_ssize_t batch = phase.shape[0]
+    cdef Py_ssize_t channels = phase.shape[1]
+    cdef Py_ssize_t height = phase.shape[2]
+    cdef Py_ssize_t width = phase.shape[3]
+    cdef Py_ssize_t step = out.strides[3] // sizeof(floating)
+    cdef Py_ssize_t plane, n, c, y, x
+    cdef const floating* src
+    cdef floating* dst
+    with nogil:
+        for plane in prange(batch * channels, schedule='static', num_threads=n_threads):
+            n = plane // channels
+            c = plane % channels
+            for y in range(height):
+                src = &phase[n, c, y, 0]
+                dst = &out[n, c, y, 0]
+                for x in range(width):
+                    dst[x * step] = src[x]

@@ -66,6 +66,7 @@ def test_methods_agree_with_the_reference(seed):
         (1, 2, 4, 1, 6, (1, 4), (1, 3), (0, 2), 0, (1, 2), 2),    # one row
         (1, 3, 2, 7, 6, 5, 3, 4, 2, (2, 1), 1),       # padding beyond the kernel's reach
         (0, 2, 3, 4, 4, 3, 2, 1, 0, 1, 1),            # empty batch
+        (1, 1, 1, 3, 2, (3, 4), (4, 3), (2, 1), (0, 2), 1, 1),   # 1x1 phases, 2x3 grid
     ],
     ids=lambda c: "N{}-C{}to{}-{}x{}-k{}-s{}-p{}-op{}-d{}-g{}".format(*c).replace(" ", ""),
 )
