@@ -294,13 +294,14 @@ def _run_zero_insert(x, w, bias, has_bias, geo, groups, n_threads):
 
 def _run_subpixel(x, sub, bias, has_bias, n_threads):
     """Transposed conv by kernel padding (``sub`` from
-    :func:`imgconv.kernels.kernel_padding`): an ordinary conv2d per output
-    phase, written into its interleaved rows and columns of the output
-    (depth_to_space one phase at a time). Each phase runs on its own part
-    of the shared window, so the zero taps of the shared window cost
-    nothing: a k=4, s=2 kernel needs 2x2 taps per phase, not 3x3."""
-    batch = x.shape[0]
-    height, width = x.shape[2:]
+    :func:`imgconv.kernels.kernel_padding`): ordinary convolutions whose
+    output channels are (channel, phase) pairs, each phase then written into
+    its interleaved rows and columns of the output (depth_to_space one phase
+    at a time, in parallel). Phases whose taps cover the same part of the
+    shared window share one conv2d (all of them when k == s: the classic
+    [1, 1, In, Out*s*s] kernel); a phase never computes the window's zero
+    taps, so a k=4, s=2 kernel costs 2x2 taps per phase, not 3x3."""
+    batch, in_channels, height, width = x.shape
     out_h, out_w = sub.output_size(height, width)
     grid_h, grid_w = sub.grid_size(height, width)
     (top, _), (left, _) = sub.conv_padding(height, width)
@@ -308,33 +309,46 @@ def _run_subpixel(x, sub, bias, has_bias, n_threads):
     v.check_output_pixels((out_h, out_w))
     weight = v.as_compute_array(sub.weight, x.dtype)
     out = np.empty((batch, sub.out_channels, out_h, out_w), x.dtype)
-    for ry, (y0, y1) in enumerate(sub.windows[0][:out_h]):
-        for rx, (x0, x1) in enumerate(sub.windows[1][:out_w]):
+    n = effective_n_threads(n_threads)
+    by_window = {}
+    for ry, rows in enumerate(sub.windows[0][:out_h]):
+        for rx, cols in enumerate(sub.windows[1][:out_w]):
+            by_window.setdefault((rows, cols), []).append((ry, rx))
+    for ((y0, y1), (x0, x1)), phases in by_window.items():
+        if y0 == y1 or x0 == x1:                # no tap reaches these phases
+            for ry, rx in phases:
+                out[:, :, ry::sh, rx::sw] = bias[:, None, None]
+            continue
+        # output channel c * len(phases) + j is channel c at phases[j]
+        index = (np.arange(sub.out_channels)[:, None] * (sh * sw)
+                 + [ry * sw + rx for ry, rx in phases]).ravel()
+        phase_weight = np.ascontiguousarray(weight[index, :, y0:y1, x0:x1])
+        src, pad = x, (top - y0, left - x0)
+        if (y1 - y0, x1 - x0) == (1, 1) and pad == (0, 0) and (grid_h, grid_w) != (height, width):
+            # a 1x1 conv reads input (q, p) for output (q, p): give it an
+            # input of the output's size, so that the engine's unpadded 1x1
+            # shortcut (which compares pixel counts, not shapes) stays right
+            src = np.zeros((batch, in_channels, grid_h, grid_w), x.dtype)
+            src[:, :, :height, :width] = x[:, :, :grid_h, :grid_w]
+        conv = _Conv(*src.shape[2:], grid_h, grid_w, (1, 1), pad, (1, 1))
+        result = _run_conv2d(src, phase_weight, np.repeat(bias, len(phases)), has_bias, conv,
+                             sub.groups, n_threads)
+        result = result.reshape(batch, sub.out_channels, len(phases), grid_h, grid_w)
+        for j, (ry, rx) in enumerate(phases):
             target = out[:, :, ry::sh, rx::sw]
-            if y0 == y1 or x0 == x1:        # no tap reaches this phase
-                target[...] = bias[:, None, None]
-                continue
-            phase = np.ascontiguousarray(weight[ry * sw + rx::sh * sw, :, y0:y1, x0:x1])
-            rows, cols = target.shape[2:]
-            pad = (top - y0, left - x0)
-            src = x
-            if (y1 - y0, x1 - x0) == (1, 1) and pad == (0, 0) and (rows, cols) != (height, width):
-                # a 1x1 conv reads input (q, p) for output (q, p): give it an
-                # input of the output's size, so that the engine's unpadded
-                # 1x1 shortcut (which only compares pixel counts) stays right
-                src = np.zeros((batch, x.shape[1], rows, cols), x.dtype)
-                src[:, :, :height, :width] = x[:, :, :rows, :cols]
-            conv = _Conv(*src.shape[2:], rows, cols, (1, 1), pad, (1, 1))
-            result = _run_conv2d(src, phase, bias, has_bias, conv, sub.groups, n_threads)
-            _polyphase.scatter_phase(result, target, effective_n_threads(n_threads))
+            _polyphase.scatter_phase(result[:, :, j, :target.shape[2], :target.shape[3]],
+                                     target, n)
     return out
 
 
-def _auto_transpose_method(x, w, geo, groups):
-    """The fastest method for the shape, by the rule the benchmarks support
-    (bench/bench_conv.py, docs): kernel padding unless its shared window makes
-    it do much more arithmetic than GEMM + col2im."""
-    return "gemm"
+def _auto_transpose_method(geo):
+    """The method 'auto' runs, by the rule the measurements support (docs,
+    bench/bench_resize.py): with stride 1 'zero_insert' inserts nothing and
+    is one plain conv2d, the fastest; with a stride, GEMM + col2im does the
+    least arithmetic and data movement (kernel padding does the same
+    arithmetic but also scatters each phase into the output; input padding
+    multiplies by zeros)."""
+    return "zero_insert" if geo.stride == (1, 1) else "gemm"
 
 
 def _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, method):
@@ -391,7 +405,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         ordinary conv2d with ``C_out*sh*sw`` outputs, then depth_to_space.
         'zero_insert': input padding, insert ``stride - 1`` zeros between the
         input pixels and run an ordinary conv2d with the flipped kernel.
-        'auto' picks the fastest for the shape.
+        'auto' picks the fastest for the shape: 'zero_insert' for stride 1
+        (then a plain conv2d, nothing inserted), 'gemm' otherwise (measured;
+        see the documentation).
     n_threads : int, optional
         As in :func:`conv2d`.
 
@@ -438,7 +454,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if sub is not None:
         method = "subpixel"
     elif method == "auto":
-        method = _auto_transpose_method(x, w, geo, groups)
+        method = _auto_transpose_method(geo)
     if method == "gemm":
         out = _run_conv_transpose2d(x, w, b, geo, groups, n_threads)
     elif method == "zero_insert":

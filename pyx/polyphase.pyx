@@ -485,19 +485,20 @@ def gather(const elem_t[:, :, :, ::1] image, elem_t[:, :, :, ::1] out,
                     memcpy(&out[p, y, 0, 0], row, row_bytes)
 
 
-def scatter_phase(const floating[:, :, :, ::1] phase, floating[:, :, :, :] out,
+def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
                   int n_threads):
     """out[n, c, y, x] = phase[n, c, y, x] for a strided view ``out`` of
     one phase ``(ry, rx)`` of a larger array (``big[..., ry::sh, rx::sw]``):
     the depth_to_space of one phase, in parallel over the planes.
 
-    IN: ``phase`` (N, C, H, W), contiguous. OUT: ``out`` (N, C, H, W), any strides.
+    IN: ``phase`` (N, C, H, W), any strides. OUT: ``out`` (N, C, H, W), any strides.
     """
     cdef Py_ssize_t batch = phase.shape[0]
     cdef Py_ssize_t channels = phase.shape[1]
     cdef Py_ssize_t height = phase.shape[2]
     cdef Py_ssize_t width = phase.shape[3]
     cdef Py_ssize_t step = out.strides[3] // sizeof(floating)
+    cdef Py_ssize_t src_step = phase.strides[3] // sizeof(floating)
     cdef Py_ssize_t plane, n, c, y, x
     cdef const floating* src
     cdef floating* dst
@@ -509,4 +510,4 @@ def scatter_phase(const floating[:, :, :, ::1] phase, floating[:, :, :, :] out,
                 src = &phase[n, c, y, 0]
                 dst = &out[n, c, y, 0]
                 for x in range(width):
-                    dst[x * step] = src[x]
+                    dst[x * step] = src[x * src_step]
