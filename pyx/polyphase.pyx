@@ -81,27 +81,29 @@ cdef inline void phase_pass(const floating* line, Py_ssize_t width, Py_ssize_t c
                                                   + b * src[(q + 1) * channels + c])
 
 
+cdef inline void phase_by_factor(const floating* line, Py_ssize_t width, Py_ssize_t channels,
+                                 Py_ssize_t factor, const Py_ssize_t* offset,
+                                 const floating* weight, floating* dst) noexcept nogil:
+    if factor == 2:
+        phase_pass(line, width, channels, 2, offset, weight, dst)
+    elif factor == 4:
+        phase_pass(line, width, channels, 4, offset, weight, dst)
+    else:
+        phase_pass(line, width, channels, factor, offset, weight, dst)
+
+
 cdef inline void phase_dispatch(const floating* line, Py_ssize_t width, Py_ssize_t channels,
                                 Py_ssize_t factor, const Py_ssize_t* offset,
                                 const floating* weight, floating* dst) noexcept nogil:
-    """phase_pass with the common (channels, factor) as constants, so that
-    the compiler unrolls and vectorises the inner loops."""
+    """phase_pass with the common channels (1, 3) and factors (2, 4) as
+    constants once inlined, so that the compiler unrolls and vectorises the
+    inner loops."""
     if channels == 1:
-        if factor == 2:
-            phase_pass(line, width, 1, 2, offset, weight, dst)
-        elif factor == 4:
-            phase_pass(line, width, 1, 4, offset, weight, dst)
-        else:
-            phase_pass(line, width, 1, factor, offset, weight, dst)
+        phase_by_factor(line, width, 1, factor, offset, weight, dst)
     elif channels == 3:
-        if factor == 2:
-            phase_pass(line, width, 3, 2, offset, weight, dst)
-        elif factor == 4:
-            phase_pass(line, width, 3, 4, offset, weight, dst)
-        else:
-            phase_pass(line, width, 3, factor, offset, weight, dst)
+        phase_by_factor(line, width, 3, factor, offset, weight, dst)
     else:
-        phase_pass(line, width, channels, factor, offset, weight, dst)
+        phase_by_factor(line, width, channels, factor, offset, weight, dst)
 
 
 cdef inline void table_pass(const floating* line, Py_ssize_t channels, Py_ssize_t out_width,

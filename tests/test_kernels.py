@@ -7,6 +7,7 @@ import skimage.transform as sk
 from imgconv import (SubpixelConv, bilinear_kernel, conv2d, conv_transpose2d, depth_to_space,
                      kernel_padding, nearest_kernel)
 from reference import conv_transpose2d_ref
+from test_conv_methods import random_case
 
 
 def random(shape, seed=0):
@@ -167,16 +168,7 @@ def test_kernel_padding_exhaustive_1d_sweep():
 def test_kernel_padding_random_parameters():
     rng = np.random.default_rng(6)
     for _ in range(300):
-        g = int(rng.choice([1, 2, 3]))
-        cin, cout = g * int(rng.integers(1, 3)), g * int(rng.integers(1, 3))
-        k = tuple(int(v) for v in rng.integers(1, 6, 2))
-        s = tuple(int(v) for v in rng.integers(1, 5, 2))
-        d = tuple(int(v) for v in rng.integers(1, 4, 2))
-        p = tuple(int(v) for v in rng.integers(0, 5, 2))
-        op = tuple(int(rng.integers(0, max(a, b))) for a, b in zip(s, d))
-        x = rng.standard_normal((2, cin, *(int(v) for v in rng.integers(1, 7, 2))))
-        w = rng.standard_normal((cin, cout // g, *k))
-        bias = rng.standard_normal(cout)
+        x, w, bias, s, p, op, g, d = random_case(rng)
         expected = conv_transpose2d_ref(x, w, bias, s, p, op, g, d)
         if 0 in expected.shape:
             continue
