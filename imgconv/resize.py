@@ -201,6 +201,8 @@ def _run_resample(planes, out_hw, rows, cols, col_factor, code, cval, bounds, cl
     col_index, col_weight = cols
     if col_factor == 0:
         col_index = col_index + 1          # the kernel's row starts with an extension pixel
+        if np.all(col_index[:, 1:] - col_index[:, :-1] == 1):
+            col_factor, col_index = -1, col_index[:, :1]     # consecutive: first index only
     else:
         col_index = col_index[:, None]
     row_len = out_w * channels

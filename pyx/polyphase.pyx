@@ -130,6 +130,25 @@ cdef inline void table_pass(const floating* line, Py_ssize_t channels, Py_ssize_
             dst[o * channels + c] = acc
 
 
+cdef inline void window_pass(const floating* line, Py_ssize_t channels, Py_ssize_t out_width,
+                             Py_ssize_t taps, const Py_ssize_t* start,
+                             const floating* weight, floating* dst) noexcept nogil:
+    """Tap-table pass whose taps are consecutive pixels (linear interpolation):
+    dst[o] = sum_t weight[o, t] * line[start[o] + t], one index per output."""
+    cdef Py_ssize_t o, t, c
+    cdef floating acc
+    cdef const floating* src
+    cdef const floating* w
+    for o in range(out_width):
+        src = line + start[o] * channels
+        w = weight + o * taps
+        for c in range(channels):
+            acc = w[0] * src[c]
+            for t in range(1, taps):
+                acc = acc + w[t] * src[t * channels + c]
+            dst[o * channels + c] = acc
+
+
 cdef inline void table_dispatch(const floating* line, Py_ssize_t channels,
                                 Py_ssize_t out_width, Py_ssize_t taps,
                                 const Py_ssize_t* index, const floating* weight,
@@ -151,8 +170,14 @@ cdef inline void horizontal_pass(const floating* line, Py_ssize_t width, Py_ssiz
                                  Py_ssize_t col_taps, floating* dst) noexcept nogil:
     if factor > 0:
         phase_dispatch(line, width, channels, factor, col_index, col_weight, dst)
-    else:
+    elif factor == 0:
         table_dispatch(line, channels, out_width, col_taps, col_index, col_weight, dst)
+    elif channels == 1 and col_taps == 2:
+        window_pass(line, 1, out_width, 2, col_index, col_weight, dst)
+    elif channels == 3 and col_taps == 2:
+        window_pass(line, 3, out_width, 2, col_index, col_weight, dst)
+    else:
+        window_pass(line, channels, out_width, col_taps, col_index, col_weight, dst)
 
 
 cdef inline void extend_line(Py_ssize_t width, Py_ssize_t channels, int mode, floating cval,
@@ -317,7 +342,8 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
     ``factor`` > 0 (W2 = factor * W; ``col_index`` (factor, 1) offsets and
     ``col_weight`` (factor, 2) weights per phase), else a tap table
     (``col_index``, ``col_weight`` (W2, Tx), indices into the row extended
-    by one pixel per side in border ``mode``).
+    by one pixel per side in border ``mode``); ``factor`` -1 is a table of
+    consecutive taps, given by their first index (``col_index`` (W2, 1)).
     Integer outputs are clipped to [lo, hi] and rounded half to even; float
     outputs are clipped to [lo, hi] when ``clip``, and written with
     streaming stores when ``stream`` (a large output).
@@ -340,7 +366,7 @@ def resample(const pixel_t[:, :, :, ::1] image, pixel_t[:, :, :, ::1] out,
     cdef Py_ssize_t out_height = out.shape[1]
     cdef Py_ssize_t out_width = out.shape[2]
     cdef Py_ssize_t row_taps = row_index.shape[1]
-    cdef Py_ssize_t col_taps = col_index.shape[1]
+    cdef Py_ssize_t col_taps = col_weight.shape[1]
     cdef Py_ssize_t row_len = out_width * channels
     cdef Py_ssize_t n_slots = (slots.shape[1] - 8) // 2
     cdef Py_ssize_t n_blocks = (out_height + rows_per_item - 1) // rows_per_item
