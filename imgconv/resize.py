@@ -292,12 +292,21 @@ def _check_sigma(sigma, factors):
     return sigmas
 
 
-def _input_range(image):
-    """min and max of an image, ignoring NaN if there are some (as skimage)."""
-    lo = np.min(image)
-    if np.isnan(lo):
-        return np.nanmin(image), np.nanmax(image)
-    return lo, np.max(image)
+def _input_range(image, n_threads=1):
+    """min and max of an image, ignoring NaN if there are some (as skimage):
+    one parallel pass for float32/float64, numpy otherwise."""
+    if image.dtype not in (np.float32, np.float64) or image.size < 4096:
+        lo = np.min(image)
+        if np.isnan(lo):
+            return np.nanmin(image), np.nanmax(image)
+        return lo, np.max(image)
+    flat = v.as_compute_array(image, image.dtype).reshape(-1)
+    chunks = np.empty((4 * n_threads, 3), flat.dtype)
+    _poly.value_range(flat, chunks, n_threads)
+    lo, hi = chunks[:, 0].min(), chunks[:, 1].max()
+    if lo > hi:                                  # all NaN, as np.nanmin says
+        return flat.dtype.type(np.nan), flat.dtype.type(np.nan)
+    return lo, hi
 
 
 def _clip_cval(image_range, out, mode, cval, dtype):
@@ -400,7 +409,7 @@ def _resample(req, out_hw, anti_aliasing=None, anti_aliasing_sigma=None):
         image = v.image_to_float(image, req.preserve_range or req.preserve_dtype)
     compute = v.image_float_dtype(image.dtype)
     image = image.astype(compute, copy=False)
-    image_range = _input_range(image) if req.clip else (0.0, 0.0)
+    image_range = _input_range(image, req.n_threads) if req.clip else (0.0, 0.0)
     late_clip = req.clip and _cval_outside(image_range, req.mode, req.cval)
     out = _run_resample(_planes(image, req.axis), out_hw, *tables, req.code, req.cval,
                         image_range, req.clip and not late_clip, compute, compute,

@@ -8,6 +8,7 @@
 # not read again by the kernel, and streaming stores that bypass the cache
 # halve its memory traffic (no read for ownership); GCC never emits them by
 # itself (the nearest-neighbour copy streams its rows for the same reason).
+# The value range (the clip bounds) is one pass of packed min / max.
 # The uint8 store packs 16 results per instruction, which the
 # auto-vectoriser does not find for float -> uint8 without SSE4.1.
 cdef extern from *:
@@ -19,6 +20,7 @@ cdef extern from *:
     #define IMGCONV_SSE2 0
     #endif
     #include <stdint.h>
+    #include <math.h>
 
     /* v clipped to [lo, hi]; NaN stays NaN */
     static inline float imgconv_clip_f(float v, float lo, float hi) {
@@ -100,6 +102,72 @@ cdef extern from *:
             d[j] = s[j];
     }
 
+    /* smallest and largest of x[0..n), NaN skipped (both stay +-inf when
+       all are NaN); *nan set when some value is NaN */
+    static void imgconv_range_f(const float* x, Py_ssize_t n, float* lo, float* hi,
+                                int* nan) {
+        Py_ssize_t j = 0;
+        float l = INFINITY, h = -INFINITY;
+        int seen = 0;
+    #if IMGCONV_SSE2
+        __m128 vl = _mm_set1_ps(INFINITY), vh = _mm_set1_ps(-INFINITY);
+        __m128 vn = _mm_setzero_ps();
+        float a[4], b[4];
+        for (; j + 4 <= n; j += 4) {
+            __m128 v = _mm_loadu_ps(x + j);
+            vl = _mm_min_ps(v, vl);      /* minps returns its second operand */
+            vh = _mm_max_ps(v, vh);      /* when v is NaN: NaN is skipped */
+            vn = _mm_or_ps(vn, _mm_cmpunord_ps(v, v));
+        }
+        _mm_storeu_ps(a, vl);
+        _mm_storeu_ps(b, vh);
+        for (int k = 0; k < 4; k++) {
+            l = a[k] < l ? a[k] : l;
+            h = b[k] > h ? b[k] : h;
+        }
+        seen = _mm_movemask_ps(vn) != 0;
+    #endif
+        for (; j < n; j++) {
+            float v = x[j];
+            if (v != v) { seen = 1; continue; }
+            l = v < l ? v : l;
+            h = v > h ? v : h;
+        }
+        *lo = l; *hi = h; *nan = seen;
+    }
+
+    static void imgconv_range_d(const double* x, Py_ssize_t n, double* lo, double* hi,
+                                int* nan) {
+        Py_ssize_t j = 0;
+        double l = INFINITY, h = -INFINITY;
+        int seen = 0;
+    #if IMGCONV_SSE2
+        __m128d vl = _mm_set1_pd(INFINITY), vh = _mm_set1_pd(-INFINITY);
+        __m128d vn = _mm_setzero_pd();
+        double a[2], b[2];
+        for (; j + 2 <= n; j += 2) {
+            __m128d v = _mm_loadu_pd(x + j);
+            vl = _mm_min_pd(v, vl);
+            vh = _mm_max_pd(v, vh);
+            vn = _mm_or_pd(vn, _mm_cmpunord_pd(v, v));
+        }
+        _mm_storeu_pd(a, vl);
+        _mm_storeu_pd(b, vh);
+        for (int k = 0; k < 2; k++) {
+            l = a[k] < l ? a[k] : l;
+            h = b[k] > h ? b[k] : h;
+        }
+        seen = _mm_movemask_pd(vn) != 0;
+    #endif
+        for (; j < n; j++) {
+            double v = x[j];
+            if (v != v) { seen = 1; continue; }
+            l = v < l ? v : l;
+            h = v > h ? v : h;
+        }
+        *lo = l; *hi = h; *nan = seen;
+    }
+
     /* a value in [0, 255] rounded half to even, as an uint8 */
     static inline uint8_t imgconv_round_u8(float v) {
         v = (v + 12582912.0f) - 12582912.0f;
@@ -136,6 +204,10 @@ cdef extern from *:
     void stream_blend_d "imgconv_stream_blend_d" (
         const double* h0, const double* h1, double w0, double w1, Py_ssize_t n, double lo,
         double hi, bint clip, double* out) noexcept nogil
+    void range_f "imgconv_range_f" (const float* x, Py_ssize_t n, float* lo, float* hi,
+                                    int* nan) noexcept nogil
+    void range_d "imgconv_range_d" (const double* x, Py_ssize_t n, double* lo, double* hi,
+                                    int* nan) noexcept nogil
     void stream_copy "imgconv_stream_copy" (const void* src, void* dst,
                                             Py_ssize_t n) noexcept nogil
     void blend_u8 "imgconv_blend_u8" (

@@ -29,7 +29,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.string cimport memcpy
 
 from _boundary cimport border_index
-from _simd cimport blend_u8, stream_blend_d, stream_blend_f, stream_copy
+from _simd cimport blend_u8, range_d, range_f, stream_blend_d, stream_blend_f, stream_copy
 
 
 ctypedef unsigned char uchar
@@ -539,3 +539,30 @@ def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
                 dst = &out[n, c, y, 0]
                 for x in range(width):
                     dst[x * step] = src[x * src_step]
+
+
+def value_range(const floating[::1] values, floating[:, ::1] result, int n_threads):
+    """Smallest and largest value, NaN skipped, in one parallel pass.
+
+    OUT: ``result`` (chunks, 3): per chunk of ``values`` its minimum,
+    maximum (+inf and -inf when it is all NaN) and 1 if it holds a NaN;
+    the wrapper combines the chunks.
+    """
+    cdef Py_ssize_t n = values.shape[0]
+    cdef Py_ssize_t chunks = result.shape[0]
+    cdef Py_ssize_t size = (n + chunks - 1) // chunks
+    cdef Py_ssize_t k, start, stop
+    cdef int seen
+    cdef floating lo, hi
+    with nogil:
+        for k in prange(chunks, schedule='static', num_threads=n_threads):
+            start = k * size
+            stop = min(start + size, n)
+            seen = 0
+            if floating is float:
+                range_f(&values[0] + start, max(stop - start, 0), &lo, &hi, &seen)
+            else:
+                range_d(&values[0] + start, max(stop - start, 0), &lo, &hi, &seen)
+            result[k, 0] = lo
+            result[k, 1] = hi
+            result[k, 2] = seen

@@ -233,11 +233,20 @@ def test_clip_and_cval_as_skimage(clip, cval):
                            sk.resize(image, target, order=0, **kwargs))
 
 
-def test_nan_propagates_and_clip_ignores_it():
-    image = random_image((8, 8), seed=15)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("size", [8, 90], ids=["small", "large"])   # the range: numpy / kernel
+def test_nan_propagates_and_clip_ignores_it(size, dtype):
+    image = random_image((size, size), dtype, seed=15) * 3 - 1
     image[3, 4] = np.nan
-    for target in [(16, 16), (5, 3)]:
+    image[size - 1, 0] = np.nan
+    for target in [(2 * size, 2 * size), (5, 3), (size + 3, size - 2)]:
         assert_same_pixels(resize(image, target), sk.resize(image, target))
+
+
+def test_all_nan_image():
+    image = np.full((70, 70), np.nan)
+    out = upscale(image, 2)
+    assert out.shape == (140, 140) and np.isnan(out).all()
 
 
 def test_caffe_bilinear_deconvolution_is_rescale_constant_without_clip():
