@@ -1,10 +1,13 @@
 """Kernels of the image resampler (``imgconv/resize.py``).
 
 Resampling is separable: an output row is a weighted sum of a few input rows
-(the vertical taps), each first resampled along the row (the horizontal
-pass). Each thread caches its last horizontal rows, so an input row is
-resampled about once however many output rows use it, and every output
-element is written once, in a vectorisable 2-tap blend for bilinear.
+(the vertical taps), each resampled along the row (the horizontal pass).
+When enlarging, each thread caches its last horizontally resampled input
+rows, so an input row is resampled about once however many output rows use
+it, and every output element is written once, by a vectorised 2-tap blend
+for bilinear. When shrinking vertically, each output row first blends its
+input rows (contiguous, vectorised) and then resamples that one line, so the
+horizontal pass runs on output rows only.
 
 Horizontal passes:
 
@@ -13,8 +16,10 @@ Horizontal passes:
   Output pixel ``s*q + r`` is phase ``r``, a 2-tap filter on input pixels
   ``q - 1, q`` or ``q, q + 1``, written straight into its interleaved
   position (channels-last pixels are handled in place);
-* a tap table, for any other size: one phase per output pixel, possibly
-  with the anti-aliasing Gaussian composed in.
+* a window of consecutive taps (linear interpolation to any size): one
+  phase per output pixel, given by its first pixel and its weights;
+* a tap table (any taps, e.g. the anti-aliasing Gaussian composed with the
+  interpolation and mapped through the border).
 
 Images are ``(P, H, W, C)``: P planes (channels-first images, one plane per
 channel) of H x W pixels of C interleaved values (channels-last images).
@@ -41,7 +46,7 @@ ctypedef fused pixel_t:
     unsigned short
 
 ctypedef fused elem_t:
-    unsigned char
+    uchar
     unsigned short
     unsigned int
     unsigned long long
