@@ -301,7 +301,7 @@ def _input_range(image, n_threads=1):
             return np.nanmin(image), np.nanmax(image)
         return lo, np.max(image)
     flat = v.as_compute_array(image, image.dtype).reshape(-1)
-    chunks = np.empty((4 * n_threads, 3), flat.dtype)
+    chunks = np.empty((4 * n_threads, 2), flat.dtype)
     _poly.value_range(flat, chunks, n_threads)
     lo, hi = chunks[:, 0].min(), chunks[:, 1].max()
     if lo > hi:                                  # all NaN, as np.nanmin says

@@ -102,22 +102,19 @@ cdef extern from *:
             d[j] = s[j];
     }
 
-    /* smallest and largest of x[0..n), NaN skipped (both stay +-inf when
-       all are NaN); *nan set when some value is NaN */
-    static void imgconv_range_f(const float* x, Py_ssize_t n, float* lo, float* hi,
-                                int* nan) {
+    /* smallest and largest of x[0..n), NaN skipped (+inf and -inf when
+       all are NaN): minps and maxps return their second operand when the
+       first is NaN */
+    static void imgconv_range_f(const float* x, Py_ssize_t n, float* lo, float* hi) {
         Py_ssize_t j = 0;
         float l = INFINITY, h = -INFINITY;
-        int seen = 0;
     #if IMGCONV_SSE2
         __m128 vl = _mm_set1_ps(INFINITY), vh = _mm_set1_ps(-INFINITY);
-        __m128 vn = _mm_setzero_ps();
         float a[4], b[4];
         for (; j + 4 <= n; j += 4) {
             __m128 v = _mm_loadu_ps(x + j);
-            vl = _mm_min_ps(v, vl);      /* minps returns its second operand */
-            vh = _mm_max_ps(v, vh);      /* when v is NaN: NaN is skipped */
-            vn = _mm_or_ps(vn, _mm_cmpunord_ps(v, v));
+            vl = _mm_min_ps(v, vl);
+            vh = _mm_max_ps(v, vh);
         }
         _mm_storeu_ps(a, vl);
         _mm_storeu_ps(b, vh);
@@ -125,31 +122,25 @@ cdef extern from *:
             l = a[k] < l ? a[k] : l;
             h = b[k] > h ? b[k] : h;
         }
-        seen = _mm_movemask_ps(vn) != 0;
     #endif
-        for (; j < n; j++) {
-            float v = x[j];
-            if (v != v) { seen = 1; continue; }
-            l = v < l ? v : l;
-            h = v > h ? v : h;
+        for (; j < n; j++) {            /* comparisons with NaN are false */
+            l = x[j] < l ? x[j] : l;
+            h = x[j] > h ? x[j] : h;
         }
-        *lo = l; *hi = h; *nan = seen;
+        *lo = l;
+        *hi = h;
     }
 
-    static void imgconv_range_d(const double* x, Py_ssize_t n, double* lo, double* hi,
-                                int* nan) {
+    static void imgconv_range_d(const double* x, Py_ssize_t n, double* lo, double* hi) {
         Py_ssize_t j = 0;
         double l = INFINITY, h = -INFINITY;
-        int seen = 0;
     #if IMGCONV_SSE2
         __m128d vl = _mm_set1_pd(INFINITY), vh = _mm_set1_pd(-INFINITY);
-        __m128d vn = _mm_setzero_pd();
         double a[2], b[2];
         for (; j + 2 <= n; j += 2) {
             __m128d v = _mm_loadu_pd(x + j);
             vl = _mm_min_pd(v, vl);
             vh = _mm_max_pd(v, vh);
-            vn = _mm_or_pd(vn, _mm_cmpunord_pd(v, v));
         }
         _mm_storeu_pd(a, vl);
         _mm_storeu_pd(b, vh);
@@ -157,15 +148,13 @@ cdef extern from *:
             l = a[k] < l ? a[k] : l;
             h = b[k] > h ? b[k] : h;
         }
-        seen = _mm_movemask_pd(vn) != 0;
     #endif
         for (; j < n; j++) {
-            double v = x[j];
-            if (v != v) { seen = 1; continue; }
-            l = v < l ? v : l;
-            h = v > h ? v : h;
+            l = x[j] < l ? x[j] : l;
+            h = x[j] > h ? x[j] : h;
         }
-        *lo = l; *hi = h; *nan = seen;
+        *lo = l;
+        *hi = h;
     }
 
     /* a value in [0, 255] rounded half to even, as an uint8 */
@@ -204,10 +193,10 @@ cdef extern from *:
     void stream_blend_d "imgconv_stream_blend_d" (
         const double* h0, const double* h1, double w0, double w1, Py_ssize_t n, double lo,
         double hi, bint clip, double* out) noexcept nogil
-    void range_f "imgconv_range_f" (const float* x, Py_ssize_t n, float* lo, float* hi,
-                                    int* nan) noexcept nogil
-    void range_d "imgconv_range_d" (const double* x, Py_ssize_t n, double* lo, double* hi,
-                                    int* nan) noexcept nogil
+    void range_f "imgconv_range_f" (const float* x, Py_ssize_t n, float* lo,
+                                    float* hi) noexcept nogil
+    void range_d "imgconv_range_d" (const double* x, Py_ssize_t n, double* lo,
+                                    double* hi) noexcept nogil
     void stream_copy "imgconv_stream_copy" (const void* src, void* dst,
                                             Py_ssize_t n) noexcept nogil
     void blend_u8 "imgconv_blend_u8" (

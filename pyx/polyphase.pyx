@@ -549,25 +549,21 @@ def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
 def value_range(const floating[::1] values, floating[:, ::1] result, int n_threads):
     """Smallest and largest value, NaN skipped, in one parallel pass.
 
-    OUT: ``result`` (chunks, 3): per chunk of ``values`` its minimum,
-    maximum (+inf and -inf when it is all NaN) and 1 if it holds a NaN;
-    the wrapper combines the chunks.
+    OUT: ``result`` (chunks, 2): per chunk of ``values`` its minimum and
+    maximum (+inf and -inf when it is all NaN); the wrapper combines them.
     """
     cdef Py_ssize_t n = values.shape[0]
     cdef Py_ssize_t chunks = result.shape[0]
     cdef Py_ssize_t size = (n + chunks - 1) // chunks
     cdef Py_ssize_t k, start, stop
-    cdef int seen
     cdef floating lo, hi
     with nogil:
         for k in prange(chunks, schedule='static', num_threads=n_threads):
-            start = k * size
+            start = min(k * size, n)
             stop = min(start + size, n)
-            seen = 0
             if floating is float:
-                range_f(&values[0] + start, max(stop - start, 0), &lo, &hi, &seen)
+                range_f(&values[0] + start, stop - start, &lo, &hi)
             else:
-                range_d(&values[0] + start, max(stop - start, 0), &lo, &hi, &seen)
+                range_d(&values[0] + start, stop - start, &lo, &hi)
             result[k, 0] = lo
             result[k, 1] = hi
-            result[k, 2] = seen
