@@ -6,6 +6,8 @@ operations follow scikit-image. See the documentation for the conventions.
 from .atrous import atrous_filter, istarlet, multiscale_features, starlet
 from .context import ContextModule
 from .conv import conv2d, conv_lipschitz, conv_transpose2d
+from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kernel
+from .resize import rescale, resize, upscale
 from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
 
 __version__ = "0.1.0"
@@ -23,4 +25,11 @@ __all__ = [
     "istarlet",
     "multiscale_features",
     "ContextModule",
+    "bilinear_kernel",
+    "nearest_kernel",
+    "kernel_padding",
+    "SubpixelConv",
+    "upscale",
+    "resize",
+    "rescale",
 ]

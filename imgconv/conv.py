@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _validate as v
 from ._ext import conv as _conv
+from ._ext import polyphase as _polyphase
 from ._threads import blas_single_threaded, effective_n_threads
 
 __all__ = ["conv2d", "conv_transpose2d", "conv_lipschitz"]
@@ -271,8 +272,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return out if batched else out[0]
 
 
-def _transpose_geometry(height, width, kernel, stride, padding, output_padding, dilation):
-    """Geometry of the conv2d whose adjoint is this transposed conv."""
+def _transpose_params(stride, padding, output_padding, dilation):
+    """Validated (stride, padding, output_padding, dilation) pairs of a
+    transposed convolution."""
     stride = v.check_pair(stride, "stride", min_value=1)
     dilation = v.check_pair(dilation, "dilation", min_value=1)
     padding = v.check_pair(padding, "padding", min_value=0)
@@ -283,6 +285,13 @@ def _transpose_geometry(height, width, kernel, stride, padding, output_padding, 
                 f"output_padding must be smaller than either stride or dilation, got "
                 f"output_padding={output_padding}, stride={stride}, dilation={dilation}"
             )
+    return stride, padding, output_padding, dilation
+
+
+def _transpose_geometry(height, width, kernel, stride, padding, output_padding, dilation):
+    """Geometry of the conv2d whose adjoint is this transposed conv."""
+    stride, padding, output_padding, dilation = _transpose_params(
+        stride, padding, output_padding, dilation)
     out = tuple(
         (n - 1) * s - 2 * p + _dilated(k, d) + op
         for n, s, p, k, d, op in zip((height, width), stride, padding, kernel, dilation,
@@ -297,6 +306,112 @@ def _transpose_geometry(height, width, kernel, stride, padding, output_padding, 
     return _Conv(*out, height, width, stride, padding, dilation)
 
 
+#: Methods of conv_transpose2d; see its docstring.
+TRANSPOSE_METHODS = ("auto", "gemm", "subpixel", "zero_insert")
+
+
+def _run_zero_insert(x, w, bias, has_bias, geo, groups, n_threads):
+    """Transposed conv by input padding: insert stride-1 zeros between the
+    input pixels, then an ordinary stride-1 conv2d with the flipped kernel
+    (input and output channels swapped within each group). The border
+    padding ``dilation*(k - 1) - padding`` (negative: a crop) is the conv's."""
+    batch, in_channels, height, width = x.shape
+    (sh, sw), (dh, dw) = geo.stride, geo.dilation
+    kh, kw = w.shape[2:]
+    stuffed_h, stuffed_w = (height - 1) * sh + 1, (width - 1) * sw + 1
+    v.check_output_pixels((stuffed_h, stuffed_w), what="zero-inserted input")
+    stuffed = np.zeros((batch, in_channels, stuffed_h, stuffed_w), x.dtype)
+    stuffed[:, :, ::sh, ::sw] = x
+    per_group = w.shape[1]
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, in_channels // groups, per_group, kh, kw)
+    flipped = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(
+        groups * per_group, in_channels // groups, kh, kw)
+    pad_begin = (dh * (kh - 1) - geo.pad_begin[0], dw * (kw - 1) - geo.pad_begin[1])
+    conv = _Conv(stuffed_h, stuffed_w, geo.height, geo.width, (1, 1), pad_begin, geo.dilation)
+    return _run_conv2d(stuffed, flipped, bias, has_bias, conv, groups, n_threads)
+
+
+def _run_subpixel(x, sub, bias, has_bias, n_threads):
+    """Transposed conv by kernel padding (``sub`` from
+    :func:`imgconv.kernels.kernel_padding`): ordinary convolutions whose
+    output channels are (channel, phase) pairs, each phase then written into
+    its interleaved rows and columns of the output (depth_to_space one phase
+    at a time, in parallel). Phases whose taps cover the same part of the
+    shared window share one conv2d (all of them when k == s: the classic
+    [1, 1, In, Out*s*s] kernel); a phase never computes the window's zero
+    taps, so a k=4, s=2 kernel costs 2x2 taps per phase, not 3x3."""
+    batch, in_channels, height, width = x.shape
+    out_h, out_w = sub.output_size(height, width)
+    grid_h, grid_w = sub.grid_size(height, width)
+    (top, _), (left, _) = sub.conv_padding(height, width)
+    sh, sw = sub.stride
+    v.check_output_pixels((out_h, out_w))
+    weight = v.as_compute_array(sub.weight, x.dtype)
+    out = np.empty((batch, sub.out_channels, out_h, out_w), x.dtype)
+    n = effective_n_threads(n_threads)
+    by_window = {}
+    for ry, rows in enumerate(sub.windows[0][:out_h]):
+        for rx, cols in enumerate(sub.windows[1][:out_w]):
+            by_window.setdefault((rows, cols), []).append((ry, rx))
+    for ((y0, y1), (x0, x1)), phases in by_window.items():
+        if y0 == y1 or x0 == x1:                # no tap reaches these phases
+            for ry, rx in phases:
+                out[:, :, ry::sh, rx::sw] = bias[:, None, None]
+            continue
+        # output channel c * len(phases) + j is channel c at phases[j]
+        index = (np.arange(sub.out_channels)[:, None] * (sh * sw)
+                 + [ry * sw + rx for ry, rx in phases]).ravel()
+        phase_weight = np.ascontiguousarray(weight[index, :, y0:y1, x0:x1])
+        src, pad = x, (top - y0, left - x0)
+        if (y1 - y0, x1 - x0) == (1, 1) and pad == (0, 0) and (grid_h, grid_w) != (height, width):
+            # a 1x1 conv reads input (q, p) for output (q, p): give it an
+            # input of the output's size, so that the engine's unpadded 1x1
+            # shortcut (which compares pixel counts, not shapes) stays right
+            src = np.zeros((batch, in_channels, grid_h, grid_w), x.dtype)
+            src[:, :, :height, :width] = x[:, :, :grid_h, :grid_w]
+        conv = _Conv(*src.shape[2:], grid_h, grid_w, (1, 1), pad, (1, 1))
+        result = _run_conv2d(src, phase_weight, np.repeat(bias, len(phases)), has_bias, conv,
+                             sub.groups, n_threads)
+        result = result.reshape(batch, sub.out_channels, len(phases), grid_h, grid_w)
+        for j, (ry, rx) in enumerate(phases):
+            target = out[:, :, ry::sh, rx::sw]
+            _polyphase.scatter_phase(result[:, :, j, :target.shape[2], :target.shape[3]],
+                                     target, n)
+    return out
+
+
+def _auto_transpose_method(geo):
+    """The method 'auto' runs, by the rule the measurements support (docs,
+    bench/bench_resize.py): with stride 1 'zero_insert' inserts nothing and
+    is one plain conv2d, the fastest; with a stride, GEMM + col2im does the
+    least arithmetic and data movement (kernel padding does the same
+    arithmetic but also scatters each phase into the output; input padding
+    multiplies by zeros)."""
+    return "zero_insert" if geo.stride == (1, 1) else "gemm"
+
+
+def _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, method):
+    """Check that the arguments given with a SubpixelConv weight agree with it:
+    each must be left at its default or equal the value it was built with."""
+    if method not in ("auto", "subpixel"):
+        raise ValueError(
+            f"a SubpixelConv weight runs with method 'subpixel' (or 'auto'), got "
+            f"method={method!r}"
+        )
+    given = dict(zip(("stride", "padding", "output_padding", "dilation"),
+                     _transpose_params(stride, padding, output_padding, dilation)))
+    given["groups"] = v.check_int(groups, "groups", min_value=1)
+    defaults = dict(stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1),
+                    groups=1)
+    for name, value in given.items():
+        built = getattr(sub, name)
+        if value != defaults[name] and value != built:
+            raise ValueError(
+                f"{name}={value} differs from the {name}={built} the SubpixelConv "
+                f"weight was built with; leave it out or pass the same value"
+            )
+
+
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1, *, method="auto", n_threads=None):
     """2-D transposed convolution ("deconvolution"), as
@@ -309,8 +424,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     ----------
     input : array_like, shape (N, C_in, H, W) or (C_in, H, W)
         Input tensor (same dtype rules as :func:`conv2d`).
-    weight : array_like, shape (C_in, C_out / groups, kH, kW)
-        Filters in torch's transposed layout.
+    weight : array_like, shape (C_in, C_out / groups, kH, kW), or SubpixelConv
+        Filters in torch's transposed layout, or the result of
+        :func:`imgconv.kernel_padding` (computed once, reused; its stride,
+        padding, output_padding, dilation and groups are then used, and the
+        arguments of the same names must be left out or agree).
     bias : array_like, shape (C_out,), optional
     stride, padding, dilation : int or (int, int), optional
         As in torch: ``padding`` removes ``dilation*(k-1) - padding`` pixels
@@ -319,8 +437,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         Extra rows/columns at the bottom/right of the output; each must be
         smaller than the stride or the dilation.
     groups : int, optional
-    method : {'auto', 'gemm'}, optional
-        'gemm' computes GEMM + col2im. 'auto' picks the fastest method.
+    method : {'auto', 'gemm', 'subpixel', 'zero_insert'}, optional
+        How to compute it; all give the same result up to float rounding.
+        'gemm': GEMM + col2im (the input gradient of conv2d).
+        'subpixel': kernel padding (:func:`imgconv.kernel_padding`), an
+        ordinary conv2d with ``C_out*sh*sw`` outputs, then depth_to_space.
+        'zero_insert': input padding, insert ``stride - 1`` zeros between the
+        input pixels and run an ordinary conv2d with the flipped kernel.
+        'auto' picks the fastest for the shape: 'zero_insert' for stride 1
+        (then a plain conv2d, nothing inserted), 'gemm' otherwise (measured;
+        see the documentation).
     n_threads : int, optional
         As in :func:`conv2d`.
 
@@ -336,22 +462,47 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> x = np.array([[[1.0, 2.0]]])            # (C_in=1, H=1, W=2)
     >>> conv_transpose2d(x, np.ones((1, 1, 1, 2)), stride=2)
     array([[[1., 1., 2., 2.]]])
+    >>> conv_transpose2d(x, np.ones((1, 1, 1, 2)), stride=2, method="zero_insert")
+    array([[[1., 1., 2., 2.]]])
     """
-    v.check_choice(method, "method", ("auto", "gemm"))
+    from .kernels import SubpixelConv, kernel_padding
+
+    v.check_choice(method, "method", TRANSPOSE_METHODS)
     x, batched = _as_batch(input)
     dtype = v.float_dtype_for(x.dtype)
-    w = _check_weight(weight, dtype)
-    in_channels, per_group = w.shape[:2]
+    sub = weight if isinstance(weight, SubpixelConv) else None
+    if sub is not None:
+        _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, method)
+        stride, padding, groups = sub.stride, sub.padding, sub.groups
+        output_padding, dilation = sub.output_padding, sub.dilation
+        w_shape = (sub.in_channels, sub.out_channels // groups, *sub.kernel_size)
+    else:
+        w = _check_weight(weight, dtype)
+        w_shape = w.shape
+    in_channels = w_shape[0]
     if in_channels != x.shape[1]:
         raise ValueError(
-            f"weight of shape {w.shape} expects {in_channels} input channels, but input of "
+            f"weight of shape {w_shape} expects {in_channels} input channels, but input of "
             f"shape {np.shape(input)} has {x.shape[1]}"
         )
     groups = _check_groups(groups, in_channels, in_channels)
-    b, _ = _check_bias(bias, per_group * groups, dtype)
-    geo = _transpose_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding,
+    b, has_bias = _check_bias(bias, w_shape[1] * groups, dtype)
+    geo = _transpose_geometry(x.shape[2], x.shape[3], w_shape[2:], stride, padding,
                               output_padding, dilation)
-    out = _run_conv_transpose2d(v.as_compute_array(x, dtype), w, b, geo, groups, n_threads)
+    x = v.as_compute_array(x, dtype)
+    if sub is not None:
+        method = "subpixel"
+    elif method == "auto":
+        method = _auto_transpose_method(geo)
+    if method == "gemm":
+        out = _run_conv_transpose2d(x, w, b, geo, groups, n_threads)
+    elif method == "zero_insert":
+        out = _run_zero_insert(x, w, b, has_bias, geo, groups, n_threads)
+    else:
+        if sub is None:
+            sub = kernel_padding(w, geo.stride, geo.pad_begin, output_padding, geo.dilation,
+                                 groups)
+        out = _run_subpixel(x, sub, b, has_bias, n_threads)
     return out if batched else out[0]
 
 

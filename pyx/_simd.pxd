@@ -1,0 +1,204 @@
+# Header-only: the output stores of the resampler, written with SSE2 where the
+# compiler targets it (every x86-64), plain C elsewhere. Both give the same
+# bits: w0*h0 + w1*h1 as two products and a sum, clipped, and for uint8
+# rounded half to even (the FPU's default mode; the plain version rounds
+# with the same mode by adding and subtracting 1.5 * 2**23).
+#
+# Why not leave it to the compiler: a large float output is written once and
+# not read again by the kernel, and streaming stores that bypass the cache
+# halve its memory traffic (no read for ownership); GCC never emits them by
+# itself (the nearest-neighbour copy streams its rows for the same reason).
+# The value range (the clip bounds) is one pass of packed min / max.
+# The uint8 store packs 16 results per instruction, which the
+# auto-vectoriser does not find for float -> uint8 without SSE4.1.
+cdef extern from *:
+    """
+    #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+    #include <emmintrin.h>
+    #define IMGCONV_SSE2 1
+    #else
+    #define IMGCONV_SSE2 0
+    #endif
+    #include <stdint.h>
+    #include <math.h>
+
+    /* v clipped to [lo, hi]; NaN stays NaN */
+    static inline float imgconv_clip_f(float v, float lo, float hi) {
+        v = v < lo ? lo : v;
+        return v > hi ? hi : v;
+    }
+    static inline double imgconv_clip_d(double v, double lo, double hi) {
+        v = v < lo ? lo : v;
+        return v > hi ? hi : v;
+    }
+
+    /* out[j] = clip(w0*h0[j] + w1*h1[j]) with streaming stores (float32) */
+    static void imgconv_stream_blend_f(const float* h0, const float* h1, float w0, float w1,
+                                       Py_ssize_t n, float lo, float hi, int clip,
+                                       float* out) {
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        const __m128 a = _mm_set1_ps(w0), b = _mm_set1_ps(w1);
+        const __m128 l = _mm_set1_ps(lo), h = _mm_set1_ps(hi);
+        for (; j < n && ((uintptr_t)(out + j) & 15); j++) {
+            float v = w0 * h0[j] + w1 * h1[j];
+            out[j] = clip ? imgconv_clip_f(v, lo, hi) : v;
+        }
+        for (; j + 4 <= n; j += 4) {
+            __m128 v = _mm_add_ps(_mm_mul_ps(a, _mm_loadu_ps(h0 + j)),
+                                  _mm_mul_ps(b, _mm_loadu_ps(h1 + j)));
+            if (clip)   /* max(l, v) and min(h, v) return v when v is NaN */
+                v = _mm_min_ps(h, _mm_max_ps(l, v));
+            _mm_stream_ps(out + j, v);
+        }
+        _mm_sfence();
+    #endif
+        for (; j < n; j++) {
+            float v = w0 * h0[j] + w1 * h1[j];
+            out[j] = clip ? imgconv_clip_f(v, lo, hi) : v;
+        }
+    }
+
+    /* the same in float64 */
+    static void imgconv_stream_blend_d(const double* h0, const double* h1, double w0,
+                                       double w1, Py_ssize_t n, double lo, double hi,
+                                       int clip, double* out) {
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        const __m128d a = _mm_set1_pd(w0), b = _mm_set1_pd(w1);
+        const __m128d l = _mm_set1_pd(lo), h = _mm_set1_pd(hi);
+        for (; j < n && ((uintptr_t)(out + j) & 15); j++) {
+            double v = w0 * h0[j] + w1 * h1[j];
+            out[j] = clip ? imgconv_clip_d(v, lo, hi) : v;
+        }
+        for (; j + 2 <= n; j += 2) {
+            __m128d v = _mm_add_pd(_mm_mul_pd(a, _mm_loadu_pd(h0 + j)),
+                                   _mm_mul_pd(b, _mm_loadu_pd(h1 + j)));
+            if (clip)
+                v = _mm_min_pd(h, _mm_max_pd(l, v));
+            _mm_stream_pd(out + j, v);
+        }
+        _mm_sfence();
+    #endif
+        for (; j < n; j++) {
+            double v = w0 * h0[j] + w1 * h1[j];
+            out[j] = clip ? imgconv_clip_d(v, lo, hi) : v;
+        }
+    }
+
+    /* memcpy with streaming stores (dst need not be aligned) */
+    static void imgconv_stream_copy(const void* src, void* dst, Py_ssize_t n) {
+        const char* s = (const char*)src;
+        char* d = (char*)dst;
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        for (; j < n && ((uintptr_t)(d + j) & 15); j++)
+            d[j] = s[j];
+        for (; j + 16 <= n; j += 16)
+            _mm_stream_si128((__m128i*)(d + j), _mm_loadu_si128((const __m128i*)(s + j)));
+        _mm_sfence();
+    #endif
+        for (; j < n; j++)
+            d[j] = s[j];
+    }
+
+    /* smallest and largest of x[0..n), NaN skipped (+inf and -inf when
+       all are NaN): minps and maxps return their second operand when the
+       first is NaN */
+    static void imgconv_range_f(const float* x, Py_ssize_t n, float* lo, float* hi) {
+        Py_ssize_t j = 0;
+        float l = INFINITY, h = -INFINITY;
+    #if IMGCONV_SSE2
+        __m128 vl = _mm_set1_ps(INFINITY), vh = _mm_set1_ps(-INFINITY);
+        float a[4], b[4];
+        for (; j + 4 <= n; j += 4) {
+            __m128 v = _mm_loadu_ps(x + j);
+            vl = _mm_min_ps(v, vl);
+            vh = _mm_max_ps(v, vh);
+        }
+        _mm_storeu_ps(a, vl);
+        _mm_storeu_ps(b, vh);
+        for (int k = 0; k < 4; k++) {
+            l = a[k] < l ? a[k] : l;
+            h = b[k] > h ? b[k] : h;
+        }
+    #endif
+        for (; j < n; j++) {            /* comparisons with NaN are false */
+            l = x[j] < l ? x[j] : l;
+            h = x[j] > h ? x[j] : h;
+        }
+        *lo = l;
+        *hi = h;
+    }
+
+    static void imgconv_range_d(const double* x, Py_ssize_t n, double* lo, double* hi) {
+        Py_ssize_t j = 0;
+        double l = INFINITY, h = -INFINITY;
+    #if IMGCONV_SSE2
+        __m128d vl = _mm_set1_pd(INFINITY), vh = _mm_set1_pd(-INFINITY);
+        double a[2], b[2];
+        for (; j + 2 <= n; j += 2) {
+            __m128d v = _mm_loadu_pd(x + j);
+            vl = _mm_min_pd(v, vl);
+            vh = _mm_max_pd(v, vh);
+        }
+        _mm_storeu_pd(a, vl);
+        _mm_storeu_pd(b, vh);
+        for (int k = 0; k < 2; k++) {
+            l = a[k] < l ? a[k] : l;
+            h = b[k] > h ? b[k] : h;
+        }
+    #endif
+        for (; j < n; j++) {
+            l = x[j] < l ? x[j] : l;
+            h = x[j] > h ? x[j] : h;
+        }
+        *lo = l;
+        *hi = h;
+    }
+
+    /* a value in [0, 255] rounded half to even, as an uint8 */
+    static inline uint8_t imgconv_round_u8(float v) {
+        v = (v + 12582912.0f) - 12582912.0f;
+        return (uint8_t)v;
+    }
+
+    /* out[j] = round(clip(w0*h0[j] + w1*h1[j], lo, hi)), 0 <= lo <= hi <= 255 */
+    static void imgconv_blend_u8(const float* h0, const float* h1, float w0, float w1,
+                                 Py_ssize_t n, float lo, float hi, uint8_t* out) {
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        const __m128 a = _mm_set1_ps(w0), b = _mm_set1_ps(w1);
+        const __m128 l = _mm_set1_ps(lo), h = _mm_set1_ps(hi);
+        for (; j + 16 <= n; j += 16) {
+            __m128i q[4];
+            int k;
+            for (k = 0; k < 4; k++) {
+                __m128 v = _mm_add_ps(_mm_mul_ps(a, _mm_loadu_ps(h0 + j + 4 * k)),
+                                      _mm_mul_ps(b, _mm_loadu_ps(h1 + j + 4 * k)));
+                q[k] = _mm_cvtps_epi32(_mm_min_ps(h, _mm_max_ps(l, v)));
+            }
+            _mm_storeu_si128((__m128i*)(out + j),
+                             _mm_packus_epi16(_mm_packs_epi32(q[0], q[1]),
+                                              _mm_packs_epi32(q[2], q[3])));
+        }
+    #endif
+        for (; j < n; j++)
+            out[j] = imgconv_round_u8(imgconv_clip_f(w0 * h0[j] + w1 * h1[j], lo, hi));
+    }
+    """
+    void stream_blend_f "imgconv_stream_blend_f" (
+        const float* h0, const float* h1, float w0, float w1, Py_ssize_t n, float lo,
+        float hi, bint clip, float* out) noexcept nogil
+    void stream_blend_d "imgconv_stream_blend_d" (
+        const double* h0, const double* h1, double w0, double w1, Py_ssize_t n, double lo,
+        double hi, bint clip, double* out) noexcept nogil
+    void range_f "imgconv_range_f" (const float* x, Py_ssize_t n, float* lo,
+                                    float* hi) noexcept nogil
+    void range_d "imgconv_range_d" (const double* x, Py_ssize_t n, double* lo,
+                                    double* hi) noexcept nogil
+    void stream_copy "imgconv_stream_copy" (const void* src, void* dst,
+                                            Py_ssize_t n) noexcept nogil
+    void blend_u8 "imgconv_blend_u8" (
+        const float* h0, const float* h1, float w0, float w1, Py_ssize_t n, float lo,
+        float hi, unsigned char* out) noexcept nogil
