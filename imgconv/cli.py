@@ -16,7 +16,11 @@ import numpy as np
 
 from . import _validate as v
 
-EXTENSIONS = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp")
+#: File types read and written, and the imageio plugin of each. Naming the
+#: plugin keeps imageio from trying every other reader on a broken file.
+PLUGINS = {".png": "pillow", ".jpg": "pillow", ".jpeg": "pillow", ".bmp": "pillow",
+           ".tif": "tifffile", ".tiff": "tifffile"}
+EXTENSIONS = tuple(PLUGINS)
 MODES = ("reflect", "edge", "symmetric", "wrap", "constant")
 
 
@@ -79,12 +83,21 @@ def _image_files(inputs):
     return files
 
 
+def _plugin(path):
+    plugin = PLUGINS.get(Path(path).suffix.lower())
+    if plugin is None:
+        raise UserError(f"{path}: unsupported file type; use one of {', '.join(EXTENSIONS)}")
+    return plugin
+
+
 def _header_shape(path):
     """Image shape from the file's header, without decoding the pixels."""
     import imageio.v3 as iio
 
+    plugin = _plugin(path)
     try:
-        return tuple(iio.improps(path).shape)
+        with iio.imopen(path, "r", plugin=plugin) as file:
+            return tuple(file.properties().shape)
     except Exception as exc:  # noqa: BLE001 - any reader failure is the file's fault
         raise UserError(f"{path}: not a readable image ({exc})") from None
 
@@ -104,7 +117,7 @@ def read_image(path, max_pixels):
         raise UserError(f"{path}: {shape[1]}x{shape[0]} = {pixels} pixels is more than "
                         f"--max-pixels {max_pixels}; refusing to decode it")
     try:
-        image = np.asarray(iio.imread(path))
+        image = np.asarray(iio.imread(path, plugin=_plugin(path)))
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"{path}: cannot decode ({exc})") from None
     if image.ndim == 3 and image.shape[0] in (1,) and image.shape[-1] not in (1, 2, 3, 4):
@@ -121,13 +134,14 @@ def write_image(path, image, overwrite):
     import imageio.v3 as iio
 
     path = Path(path)
+    plugin = _plugin(path)
     if path.exists() and not overwrite:
         raise UserError(f"{path}: exists; pass --overwrite to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        iio.imwrite(tmp, image, extension=path.suffix)
+        iio.imwrite(tmp, image, extension=path.suffix, plugin=plugin)
         os.replace(tmp, path)
     except Exception as exc:  # noqa: BLE001
         Path(tmp).unlink(missing_ok=True)
@@ -314,7 +328,8 @@ examples:
   imgconv upscale photo.png -s 2                 writes photo_x2.png
   imgconv upscale scans/ -s 4 --order 0 --out-dir big/
   imgconv upscale icon.png --size 512x512 -o icon_512.png --overwrite
-8- and 16-bit files come back with the same bit depth; an alpha channel is
+8- and 16-bit files come back with the same bit depth (16-bit color needs TIFF:
+Pillow writes no 16-bit color PNG); an alpha channel is
 premultiplied for bilinear interpolation. A file whose header announces more
 than --max-pixels pixels is refused before it is decoded.
 """

@@ -506,6 +506,83 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out if batched else out[0]
 
 
+def _top_eigenpair_power(apply, start, tol, max_iter, precision=None):
+    """Largest eigenvalue and its unit eigenvector of the symmetric PSD
+    operator ``apply``, by power iteration from ``start`` (unit norm)."""
+    vector = start
+    for _ in range(max_iter):
+        image = apply(vector)
+        top = float(np.dot(vector, image))
+        norm = float(np.linalg.norm(image))
+        # stop on the residual, not on the change of the estimate, which
+        # stalls long before convergence when the top two values are close
+        if norm == 0.0 or np.linalg.norm(image - top * vector) <= tol * top:
+            return top, vector
+        vector = image / norm
+    raise RuntimeError(f"conv_lipschitz did not converge in max_iter={max_iter} iterations")
+
+
+#: Krylov vectors per Lanczos cycle, and the memory they may take (each is a
+#: float64 vector of the input's size).
+LANCZOS_BASIS = 24
+LANCZOS_BYTES = 256 << 20
+
+
+def _top_eigenpair_lanczos(apply, start, tol, max_iter, precision):
+    """Largest eigenpair of a symmetric PSD operator by thick-restart Lanczos
+    (Wu & Simon) with full reorthogonalisation, from ``start`` (unit norm).
+
+    A cycle extends an orthonormal basis ``V`` one product at a time and
+    keeps the projected matrix ``H = V.T @ N @ V``. At a restart the top
+    Ritz vectors stay in the basis (so a cluster of nearly equal top values
+    is resolved together, where restarting from one vector would crawl), and
+    the basis grows again from the common residual direction. A basis that
+    stops growing (to ``precision``, the relative accuracy of ``apply``)
+    spans an invariant subspace holding the start vector's component on the
+    top eigenvector, so its Ritz pair is exact. Every step is deterministic:
+    ARPACK, by contrast, restarts from a random vector of its own then.
+    """
+    size = start.size
+    basis_size = max(2, min(size, LANCZOS_BASIS, LANCZOS_BYTES // (8 * size)))
+    keep = basis_size // 3
+    basis = np.zeros((basis_size, size))
+    projected = np.zeros((basis_size, basis_size))
+    basis[0], first, products = start, 0, 0
+    while True:
+        for j in range(first, basis_size):
+            w = apply(basis[j])
+            products += 1
+            projected[j, j] = float(np.dot(basis[j], w))
+            for _ in range(2):            # twice is enough (Kahan, Parlett)
+                w -= basis[:j + 1].T @ (basis[:j + 1] @ w)
+            b = float(np.linalg.norm(w))
+            scale = np.abs(np.diag(projected)[:j + 1]).max()
+            if j + 1 == basis_size or b <= precision * scale:
+                break
+            projected[j, j + 1] = projected[j + 1, j] = b
+            basis[j + 1] = w / b
+        k = j + 1
+        values, vectors = np.linalg.eigh(projected[:k, :k])
+        top = float(values[-1])
+        # ||N x - theta x|| of a Ritz vector x = V y is |b * y[-1]|
+        residual = abs(b * vectors[-1, -1])
+        if residual <= tol * abs(top) or k < basis_size or top <= 0:
+            vector = basis[:k].T @ vectors[:, -1]
+            return top, vector / np.linalg.norm(vector)
+        if products >= max_iter:
+            raise RuntimeError(
+                f"conv_lipschitz did not converge in max_iter={max_iter} iterations")
+        # thick restart: the top `keep` Ritz pairs, coupled to the residual
+        # direction w / b through the last row of their coordinates
+        kept = vectors[:, -keep:]
+        basis[:keep] = kept.T @ basis[:k]
+        projected[:] = 0
+        projected[:keep, :keep] = np.diag(values[-keep:])
+        projected[:keep, keep] = projected[keep, :keep] = b * kept[-1]
+        basis[keep] = w / b
+        first = keep
+
+
 def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, *,
                    method="lanczos", tol=1e-8, max_iter=1000, random_state=0, n_threads=None):
     """Operator norm (largest singular value) of a conv2d layer.
@@ -526,15 +603,18 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     stride, padding, dilation, groups :
         As in :func:`conv2d`, 'same' and 'valid' included.
     method : {'lanczos', 'power'}, optional
-        'lanczos' runs ARPACK's Lanczos iteration (``scipy.sparse.linalg.eigsh``)
-        on the normal operator, usually in far fewer products; 'power' runs
-        plain power iteration.
+        'lanczos': restarted Lanczos iteration on the normal operator ``N``,
+        usually in far fewer products than 'power', plain power iteration
+        (which needs ~1/gap products when the top two singular values are
+        close). Both are deterministic.
     tol : float, optional
         Relative tolerance on the residual ``||N v - lambda v|| <= tol * lambda``
-        of the normal operator ``N`` (method 'power'), or ARPACK's relative
-        accuracy of ``lambda = sigma**2`` (method 'lanczos').
+        with ``lambda = sigma**2`` (at least 100 times float64's machine
+        epsilon: the products are computed in float64 whatever the weight's
+        type).
     max_iter : int, optional
-        Bound on the iterations; a ``RuntimeError`` is raised if not converged.
+        Bound on the products with ``N``; a ``RuntimeError`` is raised if the
+        residual is not reached by then.
     random_state : int or numpy.random.Generator, optional
         Seed of the starting vector.
     n_threads : int, optional
@@ -545,7 +625,8 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     sigma : float
         The largest singular value.
     vector : ndarray, shape (C_in, H, W)
-        A unit-norm input that attains it: ``||conv2d(vector)|| == sigma``.
+        A unit-norm input that attains it: ``||conv2d(vector)|| == sigma``;
+        float32 for float16/float32 weights, else float64.
 
     Examples
     --------
@@ -567,10 +648,12 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     shape = tuple(v.check_int(s, "input_shape", min_value=1) for s in input_shape)
     channels, height, width = shape[-3:]
     w = v.check_array(weight, "weight")
-    w = _check_weight(w, v.float_dtype_for(w.dtype))
+    dtype = v.float_dtype_for(w.dtype)
+    # float64 products whatever the weight's type: the iterations need a
+    # residual far below float32's rounding, and every float32 is a float64
+    w = _check_weight(w, np.float64)
     if not np.isfinite(w).all():
         raise ValueError("weight must be finite to have an operator norm; it holds NaN or Inf")
-    dtype = w.dtype
     out_channels, per_group = w.shape[:2]
     groups = _check_groups(groups, channels, out_channels)
     if per_group * groups != channels:
@@ -583,7 +666,7 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     adjoint = _Conv(height, width, geo.out_height, geo.out_width, geo.stride, geo.pad_begin,
                     geo.dilation)
     # torch's transposed layout makes the conv2d weight its own adjoint's weight
-    no_bias, zeros_in = np.zeros(out_channels, dtype), np.zeros(channels, dtype)
+    no_bias, zeros_in = np.zeros(out_channels), np.zeros(channels)
 
     def normal(x):
         y = _run_conv2d(x.reshape(1, channels, height, width), w, no_bias, False, geo,
@@ -591,37 +674,13 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
         return _run_conv_transpose2d(y, w, zeros_in, adjoint, groups, n_threads).ravel()
 
     rng = np.random.default_rng(random_state)
-    start = rng.standard_normal(channels * height * width).astype(dtype)
+    start = rng.standard_normal(channels * height * width)
     start /= np.linalg.norm(start)
     size = start.size
     if not w.any():                       # the zero operator: any vector attains 0
-        return 0.0, start.reshape(channels, height, width)
-    if method == "lanczos" and size > 2:
-        from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
-
-        operator = LinearOperator((size, size), matvec=normal, dtype=dtype)
-        try:
-            values, vectors = eigsh(operator, k=1, which="LA", v0=start, tol=tol,
-                                    maxiter=max_iter)
-        except ArpackNoConvergence as exc:
-            raise RuntimeError(
-                f"conv_lipschitz did not converge in max_iter={max_iter} iterations"
-            ) from exc
-        top, vector = float(values[0]), vectors[:, 0]
-    else:
-        vector, top = start, 0.0
-        for _ in range(max_iter):
-            image = normal(vector)
-            top = float(np.dot(vector, image))
-            norm = float(np.linalg.norm(image))
-            # stop on the residual, not on the change of the estimate, which
-            # stalls long before convergence when the top two values are close
-            if norm == 0.0 or np.linalg.norm(image - top * vector) <= tol * top:
-                break
-            vector = image / norm
-        else:
-            raise RuntimeError(
-                f"conv_lipschitz did not converge in max_iter={max_iter} iterations"
-            )
-    vector = vector / np.linalg.norm(vector)
+        return 0.0, start.astype(dtype).reshape(channels, height, width)
+    solve = _top_eigenpair_lanczos if method == "lanczos" else _top_eigenpair_power
+    precision = 100 * float(np.finfo(np.float64).eps)
+    top, vector = solve(normal, start, max(tol, precision), max_iter, precision)
+    vector = (vector / np.linalg.norm(vector)).astype(dtype)
     return float(np.sqrt(max(top, 0.0))), vector.reshape(channels, height, width)

@@ -32,17 +32,21 @@ def test_kernels_release_the_gil(case):
     start = time.perf_counter()
     case.call(x, n_threads=1)
     alone = time.perf_counter() - start
-    worker = threading.Thread(target=case.call, args=(x,), kwargs={"n_threads": 1})
-    stamps = []
-    worker.start()
-    while worker.is_alive():
-        stamps.append(time.perf_counter())
-        time.sleep(0.001)
-    worker.join()
     assert alone > 0.05, "the input is too small to tell"
-    gaps = np.diff(stamps)
-    # holding the GIL for the whole call would stall this loop for ~`alone`
-    assert len(stamps) > 10 and gaps.max() < alone / 3
+    # a kernel that held the GIL would stall this loop for ~`alone` every time;
+    # the machine's other load may stall it now and then, hence three tries
+    for _ in range(3):
+        worker = threading.Thread(target=case.call, args=(x,), kwargs={"n_threads": 1})
+        stamps = []
+        worker.start()
+        while worker.is_alive():
+            stamps.append(time.perf_counter())
+            time.sleep(0.001)
+        worker.join()
+        if len(stamps) > 10 and np.diff(stamps).max() < alone / 3:
+            return
+    pytest.fail(f"the longest pause of the main thread was {np.diff(stamps).max():.3f} s "
+                f"of a {alone:.3f} s call")
 
 
 def test_effective_n_threads():
