@@ -157,6 +157,11 @@ def float_dtype_for(dtype):
     return np.dtype(np.float64)
 
 
+def as_native(array):
+    """``array`` in native byte order (itself when it already is)."""
+    return array.astype(array.dtype.newbyteorder("="), copy=False)
+
+
 def as_compute_array(array, dtype):
     """A native-endian, C-contiguous array of ``dtype``: ``array`` itself when
     it already is one, else a copy. Kernels only read it, so the caller's

@@ -345,7 +345,8 @@ class _Request:
         array = v.check_array(image, "image")
         if channel_axis is None and implied_channels and array.ndim == 3:
             channel_axis = -1          # skimage.transform.resize keeps a trailing axis
-        self.array, self.axis = v.check_image(array, channel_axis)
+        array, self.axis = v.check_image(array, channel_axis)
+        self.array = v.as_native(array)
         self.order = _check_order(order, self.array.dtype)
         self.code = v.check_pad_mode(mode)
         self.mode = mode

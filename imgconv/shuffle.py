@@ -16,7 +16,7 @@ __all__ = ["depth_to_space", "space_to_depth", "space_to_batch", "batch_to_space
 def _tensor(input, ndims=(3, 4)):
     """Validated input as a native-endian 4-D array, and whether it was 4-D."""
     array = v.check_tensor(input, "input", ndims)
-    array = array.astype(array.dtype.newbyteorder("="), copy=False)
+    array = v.as_native(array)
     batched = array.ndim == 4
     return (array if batched else array[None]), batched
 

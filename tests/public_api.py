@@ -7,7 +7,9 @@ fixed), and says what dtype rule that function follows:
 * ``tensor``: float32 kept, float16 -> float32, anything else real -> float64;
 * ``image``: scikit-image's rules (float16/float32 -> float32, float64 kept,
   integers scaled to float64);
-* ``data``: the dtype is kept (pure data movement).
+* ``data``: the dtype is kept (pure data movement);
+* ``nearest``: kept too, but float16 becomes float32 (scikit-image's order 0);
+* ``features``: float32 always.
 """
 from dataclasses import dataclass, field
 from typing import Callable
@@ -81,6 +83,23 @@ CASES += [
          long_shape=(1, 3, 1024, 1024)),
 ]
 
+CASES += [
+    Case("upscale", lambda x, **kw: imgconv.upscale(x, 3, order=1, **kw), (7, 5), "image",
+         accepts_bool=False, long_shape=(2500, 2500)),
+    Case("upscale-nearest-color",
+         lambda x: imgconv.upscale(x, (2, 3), order=0, channel_axis=0), (3, 6, 5), "nearest"),
+    Case("upscale-subpixel-edge",
+         lambda x: imgconv.upscale(x, 2, order=1, mode="edge", method="subpixel"), (6, 7),
+         "image", accepts_bool=False),
+    Case("resize-downscale",
+         lambda x, **kw: imgconv.resize(x, (5, 4), order=1, channel_axis=-1, **kw),
+         (13, 11, 2), "image", accepts_bool=False),
+    Case("rescale-nearest", lambda x: imgconv.rescale(x, 1.7, order=0), (6, 9), "nearest"),
+    Case("rescale-constant",
+         lambda x: imgconv.rescale(x, 0.6, order=1, mode="constant", cval=0.2), (10, 7),
+         "image", accepts_bool=False),
+]
+
 CASE_IDS = [c.name for c in CASES]
 
 
@@ -89,6 +108,8 @@ def expected_dtype(case, dtype):
     dtype = np.dtype(dtype)
     if case.kind == "data":
         return dtype.newbyteorder("=")
+    if case.kind == "nearest":       # nearest-neighbour resampling, as skimage
+        return np.dtype(np.float32) if dtype == np.float16 else dtype.newbyteorder("=")
     if case.kind == "features":
         return np.dtype(np.float32)
     if dtype.kind == "f" and dtype.itemsize <= 4:
