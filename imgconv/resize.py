@@ -30,6 +30,7 @@ from . import _validate as v
 from ._ext import polyphase as _poly
 from ._ext.runtime import border_index_table
 from ._threads import effective_n_threads
+from .dask import dask_aware
 
 __all__ = ["upscale", "resize", "rescale"]
 
@@ -191,10 +192,12 @@ def _streams(out):
 
 
 def _run_resample(planes, out_hw, rows, cols, col_factor, code, cval, bounds, clip,
-                  compute, out_dtype, n_threads):
+                  compute, out_dtype, n_threads, rows_first=None):
     """Run polyphase.resample on (P, H, W, C) planes; ``rows`` and ``cols``
     are (index, weight) tables (cols: phase offsets and weights when
-    ``col_factor`` > 0, else indices into the input row)."""
+    ``col_factor`` > 0, else indices into the input row). ``rows_first``
+    overrides the order of the passes (a part of an image computed as the
+    whole image would be)."""
     count, height, width, channels = planes.shape
     out_h, out_w = out_hw
     row_index, row_weight = rows
@@ -209,7 +212,8 @@ def _run_resample(planes, out_hw, rows, cols, col_factor, code, cval, bounds, cl
     itemsize = np.dtype(compute).itemsize
     # shrinking vertically: blend input rows first, then one horizontal pass
     # per output row (no cache); else cache horizontally resampled input rows
-    rows_first = out_h < height
+    if rows_first is None:
+        rows_first = out_h < height
     wanted = row_index.shape[1] + -(-height // out_h) + 1
     slots = 0 if rows_first else max(2, min(wanted, CACHE_BYTES // max(1, row_len * itemsize)))
     n = effective_n_threads(n_threads)
@@ -491,6 +495,7 @@ def _upscale_conv(req, factor, method):
     return _to_dtype(out, dtype) if req.preserve_dtype else out
 
 
+@dask_aware
 def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
             channel_axis=None, preserve_range=False, preserve_dtype=False, method="auto",
             n_threads=None, max_pixels=None):
@@ -607,6 +612,7 @@ def _check_output_shape(output_shape, req):
     )
 
 
+@dask_aware
 def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=True,
            preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
            channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None):
@@ -682,6 +688,7 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
     return _resample(req, out_hw, anti_aliasing, anti_aliasing_sigma)
 
 
+@dask_aware
 def rescale(image, scale, *, order=None, mode="reflect", cval=0.0, clip=True,
             preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
             channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None):
@@ -716,6 +723,13 @@ channel_axis, preserve_dtype, n_threads, max_pixels :
     """
     req = _Request(image, channel_axis, order, mode, cval, clip, preserve_range,
                    preserve_dtype, n_threads)
+    out_hw = _rescaled_shape(scale, req.spatial)
+    req.check_output(out_hw, max_pixels)
+    return _resample(req, out_hw, anti_aliasing, anti_aliasing_sigma)
+
+
+def _rescaled_shape(scale, spatial):
+    """Output (rows, cols) of ``rescale``: ``max(round(scale * n), 1)`` per axis."""
     if isinstance(scale, (tuple, list, np.ndarray)):
         if len(scale) != 2:
             raise ValueError(
@@ -724,6 +738,4 @@ channel_axis, preserve_dtype, n_threads, max_pixels :
     else:
         scales = (scale, scale)
     scales = tuple(v.check_float(s, "scale", min_value=0, exclusive_min=True) for s in scales)
-    out_hw = tuple(int(max(np.round(s * n), 1)) for s, n in zip(scales, req.spatial))
-    req.check_output(out_hw, max_pixels)
-    return _resample(req, out_hw, anti_aliasing, anti_aliasing_sigma)
+    return tuple(int(max(np.round(s * n), 1)) for s, n in zip(scales, spatial))

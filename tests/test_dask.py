@@ -77,12 +77,58 @@ def test_multiscale_features_color():
           imgconv.multiscale_features(image, n_scales=2, channel_axis=-1, texture=False))
 
 
+RESAMPLERS = {
+    "upscale-3": lambda f: f(imgconv.upscale, 3),
+    "upscale-2x1": lambda f: f(imgconv.upscale, (2, 1)),
+    "resize-up": lambda f: f(imgconv.resize, (50, 47)),
+    "resize-down": lambda f: f(imgconv.resize, (9, 13)),
+    "rescale-0.37": lambda f: f(imgconv.rescale, 0.37),
+}
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS.values(), ids=CHUNKINGS.keys())
+@pytest.mark.parametrize("mode", PAD_MODES)
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("resampler", RESAMPLERS.values(), ids=RESAMPLERS.keys())
+def test_resampling(resampler, order, mode, chunks):
+    image = _image((23, 31))
+    kwargs = dict(order=order, mode=mode, cval=1.5)
+    resampler(lambda fn, arg: _same(fn(_lazy(image, chunks), arg, **kwargs),
+                                    fn(image, arg, **kwargs)))
+
+
+@pytest.mark.parametrize("channel_axis", [None, 0, -1])
+@pytest.mark.parametrize(
+    "dtype,kwargs",
+    [("uint8", {}), ("uint8", dict(preserve_dtype=True)), ("uint16", dict(preserve_range=True)),
+     ("float32", dict(mode="constant", cval=-3.0)), ("int16", dict(order=0, anti_aliasing=True)),
+     ("uint8", dict(mode="constant", cval=900, preserve_dtype=True)), ("bool", {}),
+     ("float16", dict(order=0))],
+    ids=lambda v: v if isinstance(v, str) else "-".join(f"{k}={x}" for k, x in v.items()),
+)
+def test_resampling_dtypes_and_channels(dtype, kwargs, channel_axis):
+    shape = {None: (19, 26), 0: (3, 19, 26), -1: (19, 26, 3)}[channel_axis]
+    rng = np.random.default_rng(2)
+    if dtype == "bool":
+        image = rng.random(shape) > 0.5
+    elif dtype.startswith("float"):
+        image = rng.random(shape).astype(dtype)
+    else:
+        image = rng.integers(0, 200, shape).astype(dtype)
+    kwargs = dict(kwargs, channel_axis=channel_axis)
+    for fn, arg in ((imgconv.upscale, 2), (imgconv.resize, (7, 11)), (imgconv.rescale, 1.3)):
+        if fn is imgconv.upscale and "anti_aliasing" in kwargs:
+            continue
+        _same(fn(_lazy(image, (5, 8), channel_axis), arg, **kwargs), fn(image, arg, **kwargs))
+
+
 def test_results_are_lazy_until_computed():
     calls = []
     image = da.from_array(_image(), chunks=10).map_blocks(
         lambda b: calls.append(1) or b, meta=np.empty((0, 0)))
     out = imgconv.starlet(image, 2)
-    assert calls == [] and isinstance(out, da.Array)
+    resized = imgconv.resize(image, (15, 17), mode="constant")
+    assert calls == [] and isinstance(out, da.Array) and isinstance(resized, da.Array)
     out.compute(scheduler="sync")
     assert calls
 
@@ -97,6 +143,12 @@ def test_bad_arguments_raise_before_anything_is_scheduled():
         imgconv.starlet(lazy, 0)
     with pytest.raises(ValueError, match="channel_axis=2 is out of range"):
         imgconv.starlet(lazy, 2, channel_axis=2)
+    with pytest.raises(ValueError, match="factor must be >= 1"):
+        imgconv.upscale(lazy, 0)
+    with pytest.raises(ValueError, match="would have .* pixels"):
+        imgconv.resize(lazy, (10**6, 10**6))
+    with pytest.raises(ValueError, match="not defined for a bool image"):
+        imgconv.rescale(lazy > 0, 2, order=1)
 
 
 @pytest.mark.parametrize(
@@ -126,8 +178,12 @@ def test_on_a_local_cluster_of_two_worker_processes(cluster_client):
     kernel = np.ones((3, 3)) / 9
     futures = cluster_client.compute([imgconv.atrous_filter(lazy, kernel, 8, mode="wrap"),
                                       imgconv.starlet(lazy, 3),
-                                      imgconv.multiscale_features(lazy, n_scales=2)])
+                                      imgconv.multiscale_features(lazy, n_scales=2),
+                                      imgconv.upscale(lazy, 3),
+                                      imgconv.rescale(lazy, 0.4, mode="constant")])
     got = cluster_client.gather(futures)
     np.testing.assert_array_equal(got[0], imgconv.atrous_filter(image, kernel, 8, mode="wrap"))
     np.testing.assert_array_equal(got[1], imgconv.starlet(image, 3))
     np.testing.assert_array_equal(got[2], imgconv.multiscale_features(image, n_scales=2))
+    np.testing.assert_array_equal(got[3], imgconv.upscale(image, 3))
+    np.testing.assert_array_equal(got[4], imgconv.rescale(image, 0.4, mode="constant"))
