@@ -10,7 +10,7 @@ Conventions follow ``skimage.filters``:
 
 * border modes are scipy.ndimage's names: 'reflect' (edge repeated),
   'mirror' (edge not repeated), 'nearest', 'wrap', 'constant' (with
-  ``cval``), and the 'grid-*' aliases;
+  ``cval``), and the ``'grid-*'`` aliases;
 * a kernel of length ``k`` dilated by ``d`` covers ``d*(k - 1) + 1``
   pixels and is centred as ndimage centres that zero-stuffed kernel, on its
   element ``(d*(k - 1) + 1) // 2``;
@@ -140,7 +140,7 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     dilation : int or (int, int)
         Spacing of the taps along rows and columns, >= 1.
     mode : {'reflect', 'mirror', 'nearest', 'wrap', 'constant'}, optional
-        scipy.ndimage border mode (the 'grid-*' aliases too). Images smaller
+        scipy.ndimage border mode (the ``'grid-*'`` aliases too). Images smaller
         than the kernel's reach are extended repeatedly, as ndimage does.
     cval : float, optional
         Value outside the image in mode 'constant'.

@@ -1,6 +1,38 @@
-"""What the compiled kernels were built with."""
+"""What the compiled kernels were built with.
+
+This module is always compiled for the architecture's baseline, so that it
+can check, before any other kernel module is loaded, that this CPU runs the
+instructions they were compiled for.
+"""
 from _boundary cimport border_index
 from _openmp cimport IMGCONV_HAVE_OPENMP, omp_get_max_threads
+
+cdef extern from *:
+    """
+    #ifndef IMGCONV_NEEDS_X86_64_V3
+    #define IMGCONV_NEEDS_X86_64_V3 0
+    #endif
+    static int imgconv_cpu_runs_kernels(void) {
+    #if IMGCONV_NEEDS_X86_64_V3
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("x86-64-v3") > 0;
+    #else
+        return 1;
+    #endif
+    }
+    """
+    const int IMGCONV_NEEDS_X86_64_V3
+    int imgconv_cpu_runs_kernels() noexcept nogil
+
+
+def instruction_set():
+    """The instruction set the kernels were compiled for: 'x86-64-v3' or 'baseline'."""
+    return "x86-64-v3" if IMGCONV_NEEDS_X86_64_V3 else "baseline"
+
+
+def cpu_runs_kernels():
+    """True when this CPU has the instructions the kernels were compiled for."""
+    return bool(imgconv_cpu_runs_kernels())
 
 
 def have_openmp():
