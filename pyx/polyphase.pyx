@@ -556,14 +556,13 @@ def value_range(const floating[::1] values, floating[:, ::1] result, int n_threa
     cdef Py_ssize_t chunks = result.shape[0]
     cdef Py_ssize_t size = (n + chunks - 1) // chunks
     cdef Py_ssize_t k, start, stop
-    cdef floating lo, hi
     with nogil:
         for k in prange(chunks, schedule='static', num_threads=n_threads):
             start = min(k * size, n)
             stop = min(start + size, n)
+            # written straight into result: a local passed by address would
+            # not be made private by prange, and the threads would share it
             if floating is float:
-                range_f(&values[0] + start, stop - start, &lo, &hi)
+                range_f(&values[0] + start, stop - start, &result[k, 0], &result[k, 1])
             else:
-                range_d(&values[0] + start, stop - start, &lo, &hi)
-            result[k, 0] = lo
-            result[k, 1] = hi
+                range_d(&values[0] + start, stop - start, &result[k, 0], &result[k, 1])

@@ -73,3 +73,17 @@ def test_n_threads_1_runs_one_thread():
     imgconv.conv2d(x, w, padding=1, n_threads=1)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assert cpu < 1.3 * wall + 0.01
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parallel_value_range_is_the_whole_range(dtype):
+    """The clip bounds of resize come from a parallel min/max: each thread's
+    partial result must be its own (a shared temporary once mixed them)."""
+    from imgconv.resize import _input_range
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        values = rng.random(20_000).astype(dtype)
+        values[rng.integers(values.size)] = -1.0 - trial
+        values[rng.integers(values.size)] = 2.0 + trial
+        assert _input_range(values, 2) == (-1.0 - trial, 2.0 + trial)
