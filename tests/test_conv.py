@@ -70,6 +70,45 @@ def test_conv2d_matches_reference(case, with_bias, dtype):
     assert relative_error(out, expected) < TOL[dtype]
 
 
+WINOGRAD_CASES = [
+    # (N, C_in, C_out, H, W, padding, dilation, groups)
+    (1, 3, 4, 9, 7, 1, 1, 1),
+    (2, 4, 6, 11, 10, 0, 1, 2),
+    (1, 2, 3, 13, 17, 4, (3, 2), 1),
+    (3, 6, 6, 8, 12, (2, 5), (2, 4), 3),
+    (1, 1, 1, 1, 1, 1, 1, 1),                      # one pixel
+    (1, 2, 2, 3, 30, (1, 0), (1, 7), 1),
+    (1, 2, 5, 5, 5, 9, 9, 1),                     # dilation beyond the image
+    (0, 2, 2, 5, 5, 1, 1, 1),                     # empty batch
+    (1, 40, 36, 15, 14, 2, 2, 1),                 # what 'auto' sends to Winograd
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=lambda c: "-".join(map(str, c)))
+def test_conv2d_winograd_matches_reference(case, dtype):
+    n, cin, cout, h, w, p, d, g = case
+    x = random((n, cin, h, w), dtype, 1)
+    weight = random((cout, cin // g, 3, 3), dtype, 2)
+    bias = random(cout, dtype, 3)
+    ph, pw = pair(p)
+    expected = conv2d_ref(x.astype(np.float64), weight.astype(np.float64), bias, (1, 1),
+                          ((ph, ph), (pw, pw)), pair(d), g)
+    out = conv2d(x, weight, bias, padding=p, dilation=d, groups=g, method="winograd")
+    assert out.dtype == dtype and out.shape == expected.shape
+    assert relative_error(out, expected) < TOL[dtype]
+    if cin // g >= 32:       # 'auto' takes this path: the same pixels
+        np.testing.assert_array_equal(conv2d(x, weight, bias, padding=p, dilation=d), out)
+
+
+def test_conv2d_winograd_refuses_what_it_cannot_compute():
+    x, w3 = np.zeros((1, 2, 8, 8)), np.zeros((2, 2, 3, 3))
+    with pytest.raises(ValueError, match="method='winograd' needs stride 1, got stride"):
+        conv2d(x, w3, stride=2, method="winograd")
+    with pytest.raises(ValueError, match="method='winograd' computes 3x3 kernels, got a 5x5"):
+        conv2d(x, np.zeros((2, 2, 5, 5)), method="winograd")
+
+
 @pytest.mark.parametrize("kernel", [1, 2, 3, 4, (2, 5)], ids=lambda k: f"k{k}")
 @pytest.mark.parametrize("dilation", [1, 2, 3], ids=lambda d: f"d{d}")
 def test_conv2d_same_and_valid_padding(kernel, dilation):
@@ -145,10 +184,14 @@ def test_conv2d_big_endian_input():
     np.testing.assert_array_equal(out, conv2d(x.astype("<f8"), weight))
 
 
-@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+@pytest.mark.parametrize("op", ["conv2d", "winograd", "conv_transpose2d"])
 def test_results_do_not_depend_on_the_thread_count(op):
     x = random((2, 8, 37, 29), np.float32)
-    if op == "conv2d":
+    if op == "winograd":
+        weight = random((6, 8, 3, 3), np.float32, 1)
+        run = lambda n: conv2d(x, weight, padding=3, dilation=(2, 3), method="winograd",  # noqa: E731
+                               n_threads=n)
+    elif op == "conv2d":
         weight = random((6, 4, 3, 3), np.float32, 1)
         run = lambda n: conv2d(x, weight, padding=2, dilation=2, groups=2, n_threads=n)  # noqa: E731
     else:
