@@ -57,6 +57,14 @@ def _as_weight(kernel_2d, channels, dtype):
     return np.ascontiguousarray(np.broadcast_to(kernel_2d, (channels, 1, *kernel_2d.shape)))
 
 
+def _check_factor(factor):
+    """Integer factors per axis, their kernel (at most 2s x 2s) bounded like
+    any output before it is allocated."""
+    fh, fw = v.check_pair(factor, "factor", min_value=1)
+    v.check_output_pixels((2 * fh, 2 * fw), what="kernel")
+    return fh, fw
+
+
 def bilinear_kernel(factor, *, align_corners=False, channels=None, dtype=np.float64):
     """Bilinear upsampling kernel of an integer factor (one per axis allowed).
 
@@ -97,7 +105,7 @@ def bilinear_kernel(factor, *, align_corners=False, channels=None, dtype=np.floa
     >>> y[..., 2:-2]                                    # crop s=2 per side
     array([[[0.25, 0.25, 0.75, 1.  , 1.  , 0.75, 0.25, 0.25]]])
     """
-    fh, fw = v.check_pair(factor, "factor", min_value=1)
+    fh, fw = _check_factor(factor)
     if not isinstance(align_corners, (bool, np.bool_)):
         raise TypeError(f"align_corners must be a bool, got {align_corners!r}")
     kernel = np.outer(_bilinear_1d(fh, align_corners), _bilinear_1d(fw, align_corners))
@@ -130,7 +138,7 @@ def nearest_kernel(factor, *, channels=None, dtype=np.float64):
     array([[[1., 1., 2., 2.],
             [1., 1., 2., 2.]]])
     """
-    fh, fw = v.check_pair(factor, "factor", min_value=1)
+    fh, fw = _check_factor(factor)
     return _as_weight(np.ones((fh, fw)), channels, dtype)
 
 
@@ -287,6 +295,11 @@ def kernel_padding(weight, stride=1, padding=0, output_padding=0, dilation=1, gr
     groups = _check_groups(groups, in_channels, in_channels)
     stride, padding, output_padding, dilation = _transpose_params(
         stride, padding, output_padding, dilation)
+    # bound the rearranged weight (one window per phase, at most
+    # dilated_k // s + 2 taps wide) before any table of its size exists
+    windows = [(d * (k - 1) + 1) // s + 2 for k, s, d in zip((kh, kw), stride, dilation)]
+    v.check_output_pixels((in_channels * per_group * stride[0] * stride[1], *windows),
+                          what="rearranged weight")
     # dilate the kernel: taps `dilation` apart, zeros between
     dilated = np.zeros((in_channels, per_group, dilation[0] * (kh - 1) + 1,
                         dilation[1] * (kw - 1) + 1), w.dtype)

@@ -358,6 +358,11 @@ class _Request:
         self.clip = _check_bool(clip, "clip")
         self.preserve_range = _check_bool(preserve_range, "preserve_range")
         self.preserve_dtype = _check_bool(preserve_dtype, "preserve_dtype")
+        if (self.preserve_dtype and self.array.dtype.kind in "biu" and self.mode == "constant"
+                and not np.isfinite(self.cval)):
+            raise ValueError(
+                f"cval must be finite for an integer result (preserve_dtype=True on a "
+                f"{self.array.dtype} image), got {self.cval}")
         self.n_threads = effective_n_threads(n_threads)
         self.spatial = tuple(s for i, s in enumerate(self.array.shape) if i != self.axis)
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import skimage.transform as sk
 
+import imgconv
 from imgconv import (SubpixelConv, bilinear_kernel, conv2d, conv_transpose2d, depth_to_space,
                      kernel_padding, nearest_kernel)
 from reference import conv_transpose2d_ref
@@ -243,3 +244,9 @@ def test_output_size_of_an_empty_result_raises():
     sub = kernel_padding(np.ones((1, 1, 3, 3)), padding=2)
     with pytest.raises(ValueError, match="the output would be empty"):
         sub.output_size(1, 1)
+
+
+def test_kernel_padding_bounds_the_rearranged_weight_before_allocating():
+    with pytest.raises(ValueError, match="the rearranged weight would have .* pixels"):
+        imgconv.kernel_padding(np.ones((1, 1, 3, 3)), stride=2**31, output_padding=1,
+                               dilation=2)

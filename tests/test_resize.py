@@ -510,3 +510,20 @@ def test_public_names():
     assert {"upscale", "resize", "rescale"} <= set(imgconv.__all__)
     assert all(name in imgconv.__all__ for name in itertools.chain(
         ["bilinear_kernel", "nearest_kernel", "kernel_padding", "SubpixelConv"]))
+
+
+def test_preserve_dtype_needs_a_finite_cval_for_integer_images():
+    image = np.zeros((4, 4), np.uint8)
+    with pytest.raises(ValueError, match="cval must be finite for an integer result"):
+        imgconv.upscale(image, 2, mode="constant", cval=np.inf, preserve_dtype=True)
+    # a float image takes it, and so does a mode that never reads cval
+    imgconv.upscale(image.astype(np.float32), 2, mode="constant", cval=np.inf,
+                    preserve_dtype=True)
+    imgconv.upscale(image, 2, cval=np.nan, preserve_dtype=True)
+
+
+def test_kernel_sizes_are_bounded_before_allocating():
+    with pytest.raises(ValueError, match="the kernel would have .* pixels"):
+        imgconv.bilinear_kernel(2**31)
+    with pytest.raises(ValueError, match="the kernel would have .* pixels"):
+        imgconv.nearest_kernel((1, 2**40))

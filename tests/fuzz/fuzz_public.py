@@ -135,28 +135,73 @@ def _starlet(b):
                               texture=b.mostly([True, False], [1]))
 
 
-TARGETS = [_conv2d, _conv_transpose2d, _shuffle, _atrous_filter, _starlet]
+PAD_MODES = ["reflect", "edge", "symmetric", "wrap", "constant"]
+
+
+def _resample(b):
+    image, axis = _image(b)
+    fn = b.choice([imgconv.upscale, imgconv.resize, imgconv.rescale])
+    kwargs = dict(order=b.mostly([None, 0, 1], [2, -1, True]),
+                  mode=b.mostly(PAD_MODES, ["mirror", ""]), cval=b.mostly([0.0, 2.0], [np.inf]),
+                  channel_axis=axis, preserve_range=b.mostly([False, True], [None]),
+                  preserve_dtype=b.mostly([False, True], [1]), max_pixels=b.mostly(
+                      [None], [10, 0]))
+    if fn is imgconv.upscale:
+        kwargs["method"] = b.mostly(["auto", "polyphase", "gemm", "subpixel", "zero_insert"],
+                                    ["fft"])
+        return fn, (image, b.mostly([1, 2, 3, (2, 1)], BAD_INTS)), kwargs
+    if fn is imgconv.resize:
+        shape = b.mostly([b.shape(2, 20)], [(0, 3), (2**40, 2), (3,), "3x4"])
+        kwargs["anti_aliasing"] = b.mostly([None, True, False], ["yes"])
+        return fn, (image, shape), kwargs
+    return fn, (image, b.mostly([0.5, 1.7, (0.3, 2.0)], [0, -1.0, np.nan, (1, 2, 3)])), kwargs
+
+
+def _kernels(b):
+    fn = b.choice([imgconv.bilinear_kernel, imgconv.nearest_kernel, imgconv.kernel_padding])
+    if fn is imgconv.kernel_padding:
+        weight = b.array((b.int(1, 3), b.int(1, 2), *b.shape(2, 5)))
+        return fn, (weight,), dict(stride=b.param(), padding=b.mostly([0, 1], [-1]),
+                                   output_padding=b.mostly([0, 1], BAD_INTS),
+                                   dilation=b.param(), groups=b.mostly([1], [2, 0]))
+    return fn, (b.mostly([1, 2, 3, 4, (2, 3)], BAD_INTS),), dict(
+        channels=b.mostly([None, 1, 3], [0, True]))
+
+
+_CONTEXT = imgconv.ContextModule(2, dilations=(1, 2))
+
+
+def _context(b):
+    x = b.array((b.int(1, 2), b.mostly([2], [3]), *b.shape(2, 12)))
+    return _CONTEXT, (x,), dict(n_threads=b.mostly([None, 1], [0]))
+
+
+TARGETS = [_conv2d, _conv_transpose2d, _shuffle, _atrous_filter, _starlet, _resample,
+           _kernels, _context]
 
 
 def one_input(data):
     """Run one fuzz input; raise AssertionError if the contract is broken."""
     b = Bytes(data)
     fn, args, kwargs = b.choice(TARGETS)(b)
+    name = getattr(fn, "__name__", type(fn).__name__)
     before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
         result = fn(*args, **kwargs)
     except (TypeError, ValueError):
         result = None
     except MemoryError:
-        raise AssertionError(f"{fn.__name__} tried to allocate too much: {kwargs}") from None
+        raise AssertionError(f"{name} tried to allocate too much: {kwargs}") from None
     for old, new in zip(before, args):
         if isinstance(old, np.ndarray):
             assert old.dtype == new.dtype and (
                 np.array_equal(old, new, equal_nan=old.dtype.kind == "f")
-                if old.dtype.kind != "O" else True), f"{fn.__name__} wrote into its input"
+                if old.dtype.kind != "O" else True), f"{name} wrote into its input"
     if result is not None:
         arrays = result if isinstance(result, tuple) else (result,)
-        assert any(isinstance(r, np.ndarray) for r in arrays)
+        # kernel_padding returns a SubpixelConv, which holds its weight array
+        arrays += tuple(getattr(r, "weight", None) for r in arrays)
+        assert any(isinstance(r, np.ndarray) for r in arrays), f"{name} returned {result!r}"
 
 
 def main():
