@@ -4,6 +4,7 @@ Diagrams are drawn with matplotlib from the same index formulas the code
 uses; pictures are computed with imgconv itself on scikit-image's sample
 images (no network).
 """
+import csv
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -248,7 +249,8 @@ def feature_maps():
 
 def performance():
     """Speed-up of imgconv over each anchor, from docs/performance.csv."""
-    rows = [line.split(",") for line in (HERE / "performance.csv").read_text().splitlines()[1:]]
+    with open(HERE / "performance.csv", newline="") as f:
+        rows = list(csv.reader(f))[1:]
     labels = [f"{group} vs {anchor}" for group, anchor, *_ in rows]
     speedups = [float(r[4]) for r in rows]
     fig, ax = plt.subplots(figsize=(8.5, 0.28 * len(rows) + 0.8))
