@@ -28,9 +28,10 @@ def effective_n_threads(n_threads=None):
 
     Follows scikit-learn: ``None`` means the OpenMP default (all cores, or
     ``OMP_NUM_THREADS``), a positive count is used as given, a negative one
-    counts from the end (``-1`` all cores, ``-2`` all but one). The result is
-    at least 1 and at most the number of cores; a build without OpenMP always
-    runs one thread.
+    counts from the end (``-1`` all cores, ``-2`` all but one). Unlike
+    scikit-learn, the result is at most the number of cores (each thread
+    holds a work buffer, and more threads than cores only slow a kernel
+    down) and at least 1; a build without OpenMP always runs one thread.
     """
     n = check_n_threads(n_threads)
     cores = available_cores()

@@ -144,6 +144,7 @@ def _run_conv2d(x, w, bias, has_bias, geo, groups, n_threads):
     v.check_blas_size(depth, "the weight's C_in/groups*kH*kW")
     v.check_blas_size(geo.height * geo.width, "the input's H*W")
     n_out = geo.out_height * geo.out_width
+    v.check_blas_size(n_out, "the output's H_out*W_out")
     tile = _tile_pixels(depth * x.itemsize, n_out)
     out = np.empty((batch, out_channels, geo.out_height, geo.out_width), x.dtype)
     n = effective_n_threads(n_threads)

@@ -240,8 +240,10 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
     cdef Py_ssize_t n_y = taps_y.shape[0], n_x = taps_x.shape[0]
     dtype = np.float32 if floating is float else np.float64
     # the column pass: taps (t, 0); the row pass: taps (0, t) on row 0 of tmp
-    cdef const Py_ssize_t[::1] index = np.arange(max(n_y, n_x), dtype=np.intp)
-    cdef const Py_ssize_t[::1] zeros = np.zeros(max(n_y, n_x), np.intp)
+    cdef const Py_ssize_t[::1] index_y = np.arange(n_y, dtype=np.intp)
+    cdef const Py_ssize_t[::1] index_x = np.arange(n_x, dtype=np.intp)
+    cdef const Py_ssize_t[::1] zeros_y = np.zeros(n_y, np.intp)
+    cdef const Py_ssize_t[::1] zeros_x = np.zeros(n_x, np.intp)
     cdef const Py_ssize_t[:, ::1] rows = border_table(height, n_y, dil_y, mode)
     cdef const Py_ssize_t[:, ::1] same_column = np.arange(width, dtype=np.intp)[None]
     cdef const Py_ssize_t[:, ::1] only_row = np.zeros((1, 1), np.intp)
@@ -262,9 +264,9 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
             c = item // height
             y = item % height
             out_row = &out[c, y, 0]
-            correlate_row(&image[c, 0, 0], width, y, index[:n_y], zeros[:n_y], taps_y, rows,
+            correlate_row(&image[c, 0, 0], width, y, index_y, zeros_y, taps_y, rows,
                           same_column, 1, 0, 0, width, &fill_row[0], cval, tmp)
-            correlate_row(tmp, width, 0, zeros[:n_x], index[:n_x], taps_x, only_row, cols,
+            correlate_row(tmp, width, 0, zeros_x, index_x, taps_x, only_row, cols,
                           dil_x, centre_x, lo, hi, &fill_row[0], outside, out_row)
             if with_detail:
                 in_row = &image[c, y, 0]

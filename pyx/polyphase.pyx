@@ -530,8 +530,9 @@ def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
     cdef Py_ssize_t channels = phase.shape[1]
     cdef Py_ssize_t height = phase.shape[2]
     cdef Py_ssize_t width = phase.shape[3]
-    cdef Py_ssize_t step = out.strides[3] // sizeof(floating)
-    cdef Py_ssize_t src_step = phase.strides[3] // sizeof(floating)
+    # signed division: a negative stride stays negative
+    cdef Py_ssize_t step = out.strides[3] // <Py_ssize_t> sizeof(floating)
+    cdef Py_ssize_t src_step = phase.strides[3] // <Py_ssize_t> sizeof(floating)
     cdef Py_ssize_t plane, n, c, y, x
     cdef const floating* src
     cdef floating* dst
