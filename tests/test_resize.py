@@ -33,12 +33,13 @@ def with_channels(shape, channel_axis, channels=3):
     return tuple(shape)
 
 
-def assert_same_pixels(ours, theirs):
-    """skimage's dtype and shape; nearest and integers bit-exact, float64 to
-    1e-12 and float32 to 1e-6 (relative to the image's magnitude)."""
+def assert_same_pixels(ours, theirs, exact=False):
+    """skimage's dtype and shape; integers and, with ``exact`` (nearest
+    without anti-aliasing), floats bit-exact; else float64 to 1e-12 and
+    float32 to 1e-6 (relative to the image's magnitude)."""
     assert ours.dtype == theirs.dtype
     assert ours.shape == theirs.shape
-    if ours.dtype.kind not in "f":
+    if exact or ours.dtype.kind not in "f":
         np.testing.assert_array_equal(ours, theirs)
         return
     tol = 1e-12 if ours.dtype == np.float64 else 1e-6
@@ -70,7 +71,7 @@ def test_upscale_equals_skimage_rescale(factor, order, mode):
                        channel_axis=channel_axis)
         theirs = sk.rescale(image, (fh, fw), order=order, mode=mode, cval=0.4,
                             channel_axis=channel_axis)
-        assert_same_pixels(ours, theirs)
+        assert_same_pixels(ours, theirs, exact=order == 0)
 
 
 @pytest.mark.parametrize("factor", [2, 3, 16, 17])
@@ -89,7 +90,8 @@ def test_upscale_methods_give_the_polyphase_pixels(factor, order, mode, method):
         image = random_image(with_channels((6, 5), channel_axis), dtype, seed=3)
         kwargs = dict(order=order, mode=mode, cval=0.7, channel_axis=channel_axis)
         expected = upscale(image, factor, method="polyphase", **kwargs)
-        assert_same_pixels(upscale(image, factor, method=method, **kwargs), expected)
+        assert_same_pixels(upscale(image, factor, method=method, **kwargs), expected,
+                           exact=order == 0)
 
 
 @pytest.mark.parametrize("method", ["auto", "gemm", "subpixel", "zero_insert"])
@@ -126,7 +128,7 @@ def test_resize_equals_skimage(shapes, order, mode):
 @pytest.mark.parametrize("scale", [0.25, 1 / 3, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.7,
                                    (0.5, 2.0), (1.3, 0.4)], ids=str)
 def test_rescale_equals_skimage(scale, order):
-    for channel_axis, mode in zip(CHANNEL_AXES, ["reflect", "edge", "symmetric"]):
+    for channel_axis, mode in itertools.product(CHANNEL_AXES, MODES):
         image = random_image(with_channels((23, 17), channel_axis), np.float32, seed=6)
         kwargs = dict(order=order, mode=mode, channel_axis=channel_axis)
         assert_same_pixels(rescale(image, scale, **kwargs), sk.rescale(image, scale, **kwargs))
@@ -173,8 +175,12 @@ def test_nearest_is_bit_exact_for_any_values(dtype):
         theirs = sk.resize(image, target, order=0, anti_aliasing=False)
         assert ours.dtype == theirs.dtype
         # values equal, NaN where NaN (ndimage's sum 0.0 + x turns -0.0
-        # into 0.0; imgconv copies the bits)
+        # into 0.0; imgconv copies the bits: the nearest pixels' bits, below)
         np.testing.assert_array_equal(ours, theirs)
+        rows = np.minimum(((np.arange(target[0]) + 0.5) * 11 / target[0]).astype(int), 10)
+        cols = np.minimum(((np.arange(target[1]) + 0.5) * 13 / target[1]).astype(int), 12)
+        picked = image[np.ix_(rows, cols)]
+        assert ours.tobytes() == picked.astype(ours.dtype).tobytes()
 
 
 # ---------------------------------------------------------- anti-aliasing ---
@@ -349,7 +355,7 @@ def test_uint8_photo_within_one_level_of_cv2():
 # ------------------------------------------------------------- threads ---
 
 @pytest.mark.parametrize("case", ["upscale", "upscale-u8", "resize-aa", "nearest"])
-def test_results_do_not_depend_on_the_thread_count(case):
+def test_results_do_not_depend_on_the_thread_count(case, four_cores):
     rgb = random_image((37, 29, 3), np.float32, seed=25)
     run = {
         "upscale": lambda n: upscale(rgb, 3, channel_axis=-1, n_threads=n),
@@ -359,7 +365,7 @@ def test_results_do_not_depend_on_the_thread_count(case):
         "nearest": lambda n: resize(rgb, (70, 50), order=0, channel_axis=-1, n_threads=n),
     }[case]
     serial = run(1)
-    for n in (2, 3, -1, None):
+    for n in (2, 3, 4, -1, None):
         np.testing.assert_array_equal(run(n), serial)
 
 
@@ -516,10 +522,16 @@ def test_preserve_dtype_needs_a_finite_cval_for_integer_images():
     image = np.zeros((4, 4), np.uint8)
     with pytest.raises(ValueError, match="cval must be finite for an integer result"):
         imgconv.upscale(image, 2, mode="constant", cval=np.inf, preserve_dtype=True)
-    # a float image takes it, and so does a mode that never reads cval
-    imgconv.upscale(image.astype(np.float32), 2, mode="constant", cval=np.inf,
-                    preserve_dtype=True)
-    imgconv.upscale(image, 2, cval=np.nan, preserve_dtype=True)
+    # a float image takes it (inf at the border, as skimage), and so does a
+    # mode that never reads cval
+    out = imgconv.upscale(image.astype(np.float32), 2, mode="constant", cval=np.inf,
+                          preserve_dtype=True, clip=False)
+    expected = sk.rescale(image.astype(np.float32), 2, mode="constant", cval=np.inf,
+                          clip=False)
+    np.testing.assert_array_equal(out, expected)
+    assert np.isinf(out[0]).any() and (out[2:-2, 2:-2] == 0).all()
+    out = imgconv.upscale(image + 9, 2, cval=np.nan, preserve_dtype=True)
+    assert out.dtype == np.uint8 and (out == 9).all()
 
 
 def test_kernel_sizes_are_bounded_before_allocating():

@@ -1,5 +1,6 @@
 """Thread safety: concurrent callers, the GIL released in kernels, n_threads honoured."""
 import math
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,33 +27,39 @@ def test_eight_concurrent_callers_get_the_serial_results(case):
 @pytest.mark.parametrize("case", [c for c in CASES if c.long_shape],
                          ids=[c.name for c in CASES if c.long_shape])
 def test_kernels_release_the_gil(case):
-    """While one thread is inside a long kernel, another keeps running Python.
+    """While one thread is inside a long kernel, another runs Python.
 
-    The kernel runs on one thread so that a core stays free for this loop."""
+    The switch interval is raised above the length of the whole run, so the
+    interpreter never takes the GIL from the worker thread: this loop can run
+    only when the worker gives the GIL up itself, as a kernel that releases it
+    does. The kernel runs on one thread so that a core stays free."""
     x = case.make_input(shape=case.long_shape)
     start = time.perf_counter()
     case.call(x, n_threads=1)
     alone = time.perf_counter() - start
-    repeats = max(1, math.ceil(0.2 / alone))        # at least 0.2 s of kernel time
+    repeats = max(1, math.ceil(0.3 / alone))        # at least 0.3 s of kernel time
+    started = threading.Event()
 
     def work():
+        started.set()
         for _ in range(repeats):
             case.call(x, n_threads=1)
 
-    # a kernel that held the GIL would stall this loop for ~`alone` at a time;
-    # the machine's other load may stall it now and then, hence three tries
-    for _ in range(3):
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(max(10.0, 10 * repeats * alone))
+    steps = 0
+    try:
         worker = threading.Thread(target=work)
-        stamps = []
         worker.start()
+        started.wait()
         while worker.is_alive():
-            stamps.append(time.perf_counter())
+            steps += 1
             time.sleep(0.001)
         worker.join()
-        if len(stamps) > 10 and np.diff(stamps).max() < alone / 3:
-            return
-    pytest.fail(f"the longest pause of the main thread was {np.diff(stamps).max():.3f} s "
-                f"during calls of {alone:.3f} s each")
+    finally:
+        sys.setswitchinterval(interval)
+    # holding the GIL, the worker would let this loop in only once it ended
+    assert steps >= 20, f"the main thread ran {steps} times in {repeats * alone:.2f} s of calls"
 
 
 def test_effective_n_threads():

@@ -91,15 +91,30 @@ def test_views_give_the_result_of_a_contiguous_copy_and_are_not_written(case, la
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name != "conv_lipschitz"],
                          ids=[n for n in CASE_IDS if n != "conv_lipschitz"])
-def test_nan_and_inf_propagate_without_crashing(case):
+def test_nan_and_inf_propagate_only_where_they_are_read(case):
+    """A NaN and an inf pixel reach the outputs that read them, and no others:
+    the outputs a perturbation of those two pixels leaves unchanged (grown by
+    one pixel, for taps of weight zero, which ndimage-style sums still read)
+    keep the values they have without them."""
+    from scipy import ndimage
+
     x = case.make_input()
-    x.flat[x.size // 2] = np.nan
-    x.flat[0] = np.inf
-    out = np.asarray(_result(case, x))
+    spots = [0, x.size // 2]
+    clean = np.asarray(_result(case, x))
+    nudged = x.copy()
+    nudged.flat[spots] += 100.0
+    reach = np.asarray(_result(case, nudged)) != clean
+    reach = ndimage.binary_dilation(reach, np.ones((3,) * reach.ndim, bool))
+    bad = x.copy()
+    bad.flat[spots[1]] = np.nan
+    bad.flat[spots[0]] = np.inf
+    out = np.asarray(_result(case, bad))
+    assert out.shape == clean.shape and out.dtype == clean.dtype
     if case.kind == "data":
         assert np.isnan(out).sum() == 1 and np.isinf(out).sum() == 1
-    else:
-        assert not np.isfinite(out).all()
+    assert not np.isfinite(out).all()
+    assert not (~np.isfinite(out) & ~reach).any(), "NaN or inf spread beyond the pixels reading it"
+    np.testing.assert_allclose(out[~reach], clean[~reach], rtol=1e-12, atol=1e-12)
 
 
 def test_conv_lipschitz_refuses_a_weight_that_is_not_finite():
@@ -224,6 +239,15 @@ def test_image_to_float_follows_skimage(dtype, preserve_range, expected_dtype, e
     else:
         image = np.array([[0, np.iinfo(dtype).max if "int" in dtype else 255]], dtype)
     out = v.image_to_float(image, preserve_range)
-    assert out.dtype == expected_dtype == v.image_float_dtype(image.dtype) or preserve_range
+    assert out.dtype == expected_dtype
+    assert v.image_float_dtype(image.dtype) == np.float64 if dtype == "bool" else True
     np.testing.assert_array_equal(out, convert_to_float(image, preserve_range))
     assert out.max() == expected_max
+
+
+def test_outputs_beyond_the_blas_index_range_are_refused_before_allocating(monkeypatch):
+    """With the pixel limit lifted, a 60001 x 80001 output plane (4.8e9
+    pixels) is still refused: BLAS indexes with 32-bit integers."""
+    monkeypatch.setenv("IMGCONV_MAX_PIXELS", str(10**12))
+    with pytest.raises(ValueError, match=r"the output's H_out\*W_out is 4800140001, more than"):
+        imgconv.conv2d(np.ones((1, 1, 1, 1)), np.ones((1, 1, 1, 1)), padding=(30000, 40000))
