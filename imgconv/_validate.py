@@ -31,13 +31,20 @@ def _describe(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+#: Largest magnitude of an integer argument: sizes and counts derived from
+#: it stay within the 64-bit integers of the kernels.
+INT_LIMIT = 2**62
+
+
 def check_int(value, name, *, min_value=None, max_value=None):
     """Return ``value`` as a Python int, or raise.
 
-    Accepts Python and NumPy integers; rejects bool (``True`` is not the
-    number 1 here), floats (``2.0`` included) and everything else.
+    Accepts Python and NumPy integers (0-d integer arrays too); rejects bool
+    (``True`` is not the number 1 here), floats (``2.0`` included), values
+    beyond ``INT_LIMIT`` and everything else.
     """
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, np.ndarray) and value.dtype == bool):
         raise TypeError(f"{name} must be an integer, got the bool {value!r}")
     try:
         result = operator.index(value)
@@ -47,12 +54,20 @@ def check_int(value, name, *, min_value=None, max_value=None):
         raise ValueError(f"{name} must be >= {min_value}, got {result}")
     if max_value is not None and result > max_value:
         raise ValueError(f"{name} must be <= {max_value}, got {result}")
+    if abs(result) > INT_LIMIT:
+        raise ValueError(f"{name} must be at most 2**62 in magnitude, got {result}")
     return result
+
+
+def is_sequence(value):
+    """Whether ``value`` is a tuple, list or an array of at least one dimension
+    (a 0-d array is a scalar)."""
+    return isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 def check_pair(value, name, *, min_value=None):
     """Return an int or a sequence of two ints as a tuple ``(a, b)``."""
-    if isinstance(value, (tuple, list, np.ndarray)):
+    if is_sequence(value):
         if len(value) != 2:
             raise ValueError(
                 f"{name} must be an integer or a pair of integers, got {_describe(value)}"
@@ -63,10 +78,16 @@ def check_pair(value, name, *, min_value=None):
 
 
 def check_float(value, name, *, min_value=None, exclusive_min=False, finite=True):
-    """Return ``value`` as a Python float, or raise (bool is rejected)."""
+    """Return ``value`` as a Python float, or raise (bool is rejected; a 0-d
+    real array is a number)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large for a float, got {_describe(value)}") from None
     if finite and not math.isfinite(result):
         raise ValueError(f"{name} must be finite, got {result}")
     if min_value is not None:
@@ -74,6 +95,19 @@ def check_float(value, name, *, min_value=None, exclusive_min=False, finite=True
             op = ">" if exclusive_min else ">="
             raise ValueError(f"{name} must be {op} {min_value}, got {result}")
     return result
+
+
+def warn_caller(message, category=UserWarning):
+    """``warnings.warn`` pointed at the user's line: the first frame outside
+    this package, however deep in it the warning arises."""
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_choice(value, name, choices):
@@ -146,10 +180,11 @@ def check_array(value, name):
 
 
 def float_dtype_for(dtype):
-    """The float type a tensor op computes in for an input dtype.
+    """The float type an op computes in for an input dtype, tensor or image.
 
     float32 and float64 are kept; float16 computes in float32; integers and
-    bool compute in float64 (values kept, not scaled).
+    bool compute in float64 (tensor ops keep their values, the image API
+    scales them as :func:`image_to_float` says).
     """
     dtype = np.dtype(dtype)
     if dtype.kind == "f" and dtype.itemsize <= 4:
@@ -180,6 +215,22 @@ def check_tensor(value, name, ndims):
     if any(s == 0 for s in array.shape[first:]):
         raise ValueError(f"{name} must not have empty dimensions, got shape {array.shape}")
     return array
+
+
+def check_random_state(random_state):
+    """What ``numpy.random.default_rng`` takes, less the forms that are likely
+    mistakes (True, "abc", 1.5, lists): None, a non-negative integer, a
+    Generator or a SeedSequence."""
+    if random_state is None or isinstance(random_state,
+                                          (np.random.Generator, np.random.SeedSequence)):
+        return random_state
+    try:
+        return check_int(random_state, "random_state", min_value=0)
+    except TypeError:
+        raise TypeError(
+            "random_state must be None, a non-negative integer, a numpy.random.Generator or "
+            f"a numpy.random.SeedSequence, got {_describe(random_state)}"
+        ) from None
 
 
 def check_n_threads(n_threads):
@@ -251,7 +302,7 @@ def check_image(image, channel_axis=None, name="image"):
         hint = ""
         if axis is None and array.ndim == 3:
             hint = "; for a color image pass channel_axis (e.g. channel_axis=-1)"
-        what = "(H, W)" if axis is None else f"3-D with channels at axis {axis}"
+        what = "(H, W)" if axis is None else f"3-D with channels at channel_axis={channel_axis}"
         raise ValueError(f"{name} must be {what}, got shape {array.shape}{hint}")
     if 0 in array.shape:
         raise ValueError(f"{name} must not have empty dimensions, got shape {array.shape}")
@@ -284,13 +335,6 @@ def image_to_float(image, preserve_range):
     from skimage.util import img_as_float
 
     return img_as_float(image)
-
-
-def image_float_dtype(dtype):
-    """The float dtype :func:`image_to_float` gives for an input dtype."""
-    dtype = np.dtype(dtype)
-    return np.dtype(np.float32) if dtype.kind == "f" and dtype.itemsize <= 4 else np.dtype(
-        np.float64)
 
 
 def check_bool(value, name):

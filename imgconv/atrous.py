@@ -43,14 +43,14 @@ MAX_SCALES = 32
 
 # ------------------------------------------------------------- helpers ---
 
-def _image_planes(image, channel_axis, preserve_range, name="image"):
+def _image_planes(image, channel_axis, preserve_range, name="image", max_pixels=None):
     """Validated image as contiguous float planes (C, H, W), and its channel axis."""
     array, axis = v.check_image(image, channel_axis, name)
     spatial = [s for i, s in enumerate(array.shape) if i != axis]
-    v.check_output_pixels(spatial)
+    v.check_output_pixels(spatial, max_pixels)
     converted = v.image_to_float(array, v.check_bool(preserve_range, "preserve_range"))
     planes = np.moveaxis(v.to_channels_last(converted, axis), -1, 0)
-    return v.as_compute_array(planes, v.image_float_dtype(array.dtype)), axis
+    return v.as_compute_array(planes, v.float_dtype_for(array.dtype)), axis
 
 
 def _from_planes(planes, axis):
@@ -126,7 +126,10 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     The result equals ``scipy.ndimage.correlate(image, stuffed, mode=mode,
     cval=cval)`` with ``stuffed`` the kernel with ``dilation - 1`` zeros
     inserted between its taps, but only the taps are read: the cost is
-    that of the small kernel, whatever the dilation.
+    that of the small kernel, whatever the dilation. (One exception: in mode
+    'reflect' with a reach of several image widths beyond the border, SciPy
+    1.17's ``correlate`` stops extending the image by symmetry; imgconv
+    keeps extending it.)
 
     Parameters
     ----------
@@ -189,7 +192,7 @@ def _check_n_scales(n_scales):
 
 @dask_aware
 def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
-            preserve_range=False, n_threads=None):
+            preserve_range=False, n_threads=None, max_pixels=None):
     """Isotropic undecimated wavelet transform ("starlet", à trous algorithm).
 
     With ``h`` the B3-spline filter ``[1, 4, 6, 4, 1] / 16`` applied
@@ -224,6 +227,10 @@ def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
         The result does not depend on it.
+    max_pixels : int, optional
+        Bound on the values of the result, ``(n_scales + 1) * image.size``
+        (default: ``IMGCONV_MAX_PIXELS`` or 178,956,970), checked before
+        anything is allocated.
 
     Returns
     -------
@@ -247,8 +254,8 @@ def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
     cval = v.check_float(cval, "cval")
     n = effective_n_threads(n_threads)
     array, axis = v.check_image(image, channel_axis)
-    v.check_output_pixels((n_scales + 1, *array.shape), what="coefficient array")
-    planes, axis = _image_planes(array, axis, preserve_range)
+    v.check_output_pixels((n_scales + 1, *array.shape), max_pixels, what="coefficient array")
+    planes, axis = _image_planes(array, axis, preserve_range, max_pixels=max_pixels)
     out = np.empty((n_scales + 1, *planes.shape), planes.dtype)
     # c_j alternates between a spare buffer and the coarse slot so that the
     # last smoothing lands in the coarse slot; each detail goes straight to
@@ -276,7 +283,7 @@ def istarlet(coefficients, *, n_threads=None):
     coefficients : array_like, shape (n_scales + 1, ...)
         Detail planes then the coarse plane, as :func:`starlet` returns them
         (any image layout after the first axis). float32 and float64 are
-        kept; other types are summed in float64.
+        kept, float16 is summed in float32, integers and bool in float64.
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
 
@@ -302,7 +309,7 @@ def istarlet(coefficients, *, n_threads=None):
             f"coefficients must not have empty dimensions, got shape {array.shape}"
         )
     n = effective_n_threads(n_threads)
-    planes = v.as_compute_array(array, v.image_float_dtype(array.dtype))
+    planes = v.as_compute_array(array, v.float_dtype_for(array.dtype))
     out = np.empty(array.shape[1:], planes.dtype)
     _atrous.sum_planes(planes.reshape(array.shape[0], -1), out.reshape(-1), n)
     return out
@@ -329,7 +336,8 @@ def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threa
 
 @dask_aware
 def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_scales=6,
-                        mode="mirror", cval=0.0, channel_axis=None, n_threads=None):
+                        mode="mirror", cval=0.0, channel_axis=None, n_threads=None,
+                        max_pixels=None):
     """Multi-scale intensity, edge and texture features of every pixel.
 
     The role of ``skimage.feature.multiscale_basic_features`` (features for
@@ -388,6 +396,10 @@ def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_sc
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
         The result does not depend on it.
+    max_pixels : int, optional
+        Bound on the values of the result, ``H * W * n_features`` (default:
+        ``IMGCONV_MAX_PIXELS`` or 178,956,970), checked before anything is
+        allocated.
 
     Returns
     -------
@@ -423,7 +435,7 @@ def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_sc
     per_scale = intensity + edges + 2 * texture
     height, width = (s for i, s in enumerate(array.shape) if i != axis)
     channels = 1 if axis is None else array.shape[axis]
-    v.check_output_pixels((channels * n_scales * per_scale, height, width),
+    v.check_output_pixels((channels * n_scales * per_scale, height, width), max_pixels,
                           what="feature array")
 
     from skimage.util import img_as_float32

@@ -129,23 +129,47 @@ def read_image(path, max_pixels):
     return image
 
 
-def write_image(path, image, overwrite):
-    """Write through a temporary file in the same folder, then rename."""
-    import imageio.v3 as iio
+def _write_atomic(path, write, overwrite):
+    """Call ``write(tmp)`` on a temporary file in ``path``'s folder, then rename.
 
+    A missing folder is created (with its parents); a reader never sees a
+    half-written ``path``, and a failure leaves no temporary file behind.
+    """
     path = Path(path)
-    plugin = _plugin(path)
     if path.exists() and not overwrite:
         raise UserError(f"{path}: exists; pass --overwrite to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
+                                   dir=path.parent)
+    except OSError as exc:                               # e.g. a parent is a file
+        raise UserError(f"{path}: cannot write ({exc})") from None
     os.close(fd)
     try:
-        iio.imwrite(tmp, image, extension=path.suffix, plugin=plugin)
+        write(tmp)
         os.replace(tmp, path)
     except Exception as exc:  # noqa: BLE001
         Path(tmp).unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write ({exc})") from None
+
+
+def write_image(path, image, overwrite):
+    """Write an image file through a temporary file (see :func:`_write_atomic`)."""
+    import imageio.v3 as iio
+
+    path = Path(path)
+    plugin = _plugin(path)
+    _write_atomic(path, lambda tmp: iio.imwrite(tmp, image, extension=path.suffix,
+                                                plugin=plugin), overwrite)
+
+
+def _write_npy(path, array, overwrite):
+    def write(tmp):
+        # through a file object: np.save would append ".npy" to a name ending ".NPY"
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+
+    _write_atomic(path, write, overwrite)
 
 
 # --------------------------------------------------------------- upscaling
@@ -160,12 +184,15 @@ def _to_file_dtype(result, dtype):
     return np.clip(np.rint(result), info.min, info.max).astype(dtype)
 
 
-def upscale_pixels(image, factor=None, size=None, order=1, mode="reflect", n_threads=None):
+def upscale_pixels(image, factor=None, size=None, order=1, mode="reflect", n_threads=None,
+                   max_pixels=None):
     """Upscale (or resize to ``size`` = (H, W)) an image as read from a file.
 
     The dtype (bit depth) comes back as it went in. An alpha channel (the last
     of 2 or 4 channels) is premultiplied for bilinear interpolation, so that
     transparent pixels do not bleed their colour, then divided out again.
+    ``max_pixels`` bounds the output's pixels as in :func:`imgconv.upscale`
+    (None: ``IMGCONV_MAX_PIXELS`` or the default).
     """
     import imgconv
 
@@ -178,10 +205,11 @@ def upscale_pixels(image, factor=None, size=None, order=1, mode="reflect", n_thr
     channel_axis = -1 if work.ndim == 3 else None
     if size is not None:
         out = imgconv.resize(work, size, order=order, mode=mode, channel_axis=channel_axis,
-                             preserve_range=True, anti_aliasing=False, n_threads=n_threads)
+                             preserve_range=True, anti_aliasing=False, n_threads=n_threads,
+                             max_pixels=max_pixels)
     else:
         out = imgconv.upscale(work, factor, order=order, mode=mode, channel_axis=channel_axis,
-                              preserve_range=True, n_threads=n_threads)
+                              preserve_range=True, n_threads=n_threads, max_pixels=max_pixels)
     if has_alpha:
         scale = np.iinfo(dtype).max if dtype.kind in "ui" else 1.0
         alpha = out[..., -1:] / scale
@@ -216,24 +244,26 @@ def _progress(items, desc):
 
 def cmd_upscale(args):
     files = _image_files(args.inputs)
+    # resolved once, so that the header check, the output check and the library agree
+    limit = v.max_pixels_limit(args.max_pixels)
     failures = 0
     for source in _progress(files, "upscale"):
         try:
             target = _output_path(source, args, len(files) > 1)
             if target.exists() and not args.overwrite:
                 raise UserError(f"{target}: exists; pass --overwrite to replace it")
-            image = read_image(source, args.max_pixels)
+            image = read_image(source, limit)
             h, w = image.shape[:2]
             if args.size:
                 out_shape = args.size
             else:
                 fy, fx = args.factor if isinstance(args.factor, tuple) else (args.factor,) * 2
                 out_shape = (h * fy, w * fx)
-            if out_shape[0] * out_shape[1] > args.max_pixels:
+            if out_shape[0] * out_shape[1] > limit:
                 raise UserError(f"{source}: the result would have {out_shape[0] * out_shape[1]} "
-                                f"pixels, more than --max-pixels {args.max_pixels}")
+                                f"pixels, more than --max-pixels {limit}")
             out = upscale_pixels(image, args.factor, args.size, args.order, args.mode,
-                                 args.threads)
+                                 args.threads, max_pixels=limit)
             write_image(target, out, args.overwrite)
         except (UserError, ValueError, TypeError, MemoryError) as exc:
             failures += 1
@@ -296,26 +326,25 @@ def cmd_demo(args):
 def cmd_features(args):
     import imgconv
 
-    image = read_image(Path(args.input), args.max_pixels)
+    out = Path(args.output)
+    # the output's problems are found before the (long) computation
+    if out.suffix.lower() not in (".npy", ".tif", ".tiff"):
+        raise UserError(f"{out}: the output must end in .npy, .tif or .tiff")
+    if out.exists() and not args.overwrite:
+        raise UserError(f"{out}: exists; pass --overwrite to replace it")
+    limit = v.max_pixels_limit(args.max_pixels)
+    image = read_image(Path(args.input), limit)
     channel_axis = -1 if image.ndim == 3 else None
     if channel_axis is not None and image.shape[-1] in (2, 4):
         image = image[..., :-1]                          # alpha is not a feature
         if image.shape[-1] == 1:
             image, channel_axis = image[..., 0], None
-    features = imgconv.multiscale_features(image, n_scales=args.scales,
-                                           channel_axis=channel_axis, n_threads=args.threads)
-    out = Path(args.output)
-    if out.exists() and not args.overwrite:
-        raise UserError(f"{out}: exists; pass --overwrite to replace it")
+    features = imgconv.multiscale_features(image, n_scales=args.scales, channel_axis=channel_axis,
+                                           n_threads=args.threads, max_pixels=limit)
     if out.suffix.lower() == ".npy":
-        fd, tmp = tempfile.mkstemp(suffix=".npy", dir=out.parent if str(out.parent) else ".")
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, features)
-        os.replace(tmp, out)
-    elif out.suffix.lower() in (".tif", ".tiff"):
-        write_image(out, np.moveaxis(features, -1, 0), args.overwrite)
+        _write_npy(out, features, args.overwrite)
     else:
-        raise UserError(f"{out}: the output must end in .npy, .tif or .tiff")
+        write_image(out, np.moveaxis(features, -1, 0), args.overwrite)
     print(f"{args.input}: {features.shape[-1]} features of {features.shape[0]}x"
           f"{features.shape[1]} pixels -> {out}")
     return 0
@@ -349,8 +378,9 @@ def build_parser():
         epilog="run 'imgconv COMMAND --help' for a command's options and examples",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    limit = dict(type=_positive_int, default=v.DEFAULT_MAX_PIXELS, metavar="N",
-                 help="refuse images (in or out) of more pixels (default %(default)s)")
+    # default None: the environment variable, as in the library
+    limit_default = f"default: IMGCONV_MAX_PIXELS, else {v.DEFAULT_MAX_PIXELS}"
+    limit = dict(type=_positive_int, default=None, metavar="N")
     threads = dict(type=int, default=None, metavar="N",
                    help="threads to use (default: all cores)")
 
@@ -374,7 +404,8 @@ def build_parser():
                     help="added to the input's name (default _xFACTOR or _WxH)")
     up.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     up.add_argument("-j", "--threads", **threads)
-    up.add_argument("--max-pixels", **limit)
+    up.add_argument("--max-pixels", **limit,
+                    help=f"refuse images (in or out) of more pixels ({limit_default})")
     up.set_defaults(run=cmd_upscale)
 
     demo = sub.add_parser("demo", help="upscale a sample image and compare with scikit-image",
@@ -397,7 +428,9 @@ def build_parser():
                       help="number of scales (default 6)")
     feat.add_argument("--overwrite", action="store_true")
     feat.add_argument("-j", "--threads", **threads)
-    feat.add_argument("--max-pixels", **limit)
+    feat.add_argument("--max-pixels", **limit,
+                      help="refuse an input of more pixels, or features of more values "
+                           f"(channels x scales x features x pixels) ({limit_default})")
     feat.set_defaults(run=cmd_features)
     return parser
 

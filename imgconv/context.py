@@ -7,6 +7,8 @@ field grows to 67x67 pixels while the resolution and the number of
 parameters per layer stay fixed. Every layer pads with ``dilation`` zeros
 ('same'), and runs on :func:`imgconv.conv2d`'s im2col + GEMM path.
 """
+import zipfile
+
 import numpy as np
 
 from . import _validate as v
@@ -20,11 +22,25 @@ PAPER_DILATIONS = (1, 1, 2, 4, 8, 16, 1)
 #: Format tag of the files written by :meth:`ContextModule.save`.
 FILE_FORMAT = "imgconv.ContextModule/1"
 
+#: Entries of those files (``weight_<i>`` and ``bias_<i>``: one per layer).
+FILE_ENTRIES = ("format", "kind", "channels", "dilations", "weight_<i>", "bias_<i>")
+
+
+def _not_a_module_file(path, reason):
+    expected = ", ".join(repr(name) for name in FILE_ENTRIES)
+    return ValueError(
+        f"{path!r} is not a ContextModule file: {reason}; expected an .npz archive written "
+        f"by ContextModule.save, with entries {expected}"
+    )
+
 
 def _check_dilations(dilations):
-    if isinstance(dilations, (str, bytes)) or not hasattr(dilations, "__len__"):
+    # the layers are applied in this order: a set has none, and a 2-D array
+    # is not a list of layers
+    if not v.is_sequence(dilations) or np.ndim(dilations) != 1:
         raise TypeError(
-            f"dilations must be a sequence of integers, got {v._describe(dilations)}"
+            "dilations must be a sequence of integers (list, tuple or 1-D array), got "
+            f"{v._describe(dilations)}"
         )
     if len(dilations) == 0:
         raise ValueError("dilations must not be empty")
@@ -62,12 +78,13 @@ class ContextModule:
         Gaussian noise of standard deviation ``noise * C / c_{i+1}``
         elsewhere (``c_i``, ``c_{i+1}``: the layer's input and output channels).
     dilations : sequence of int, optional
-        Dilations of the 3x3 layers; default the paper's (1, 1, 2, 4, 8, 16, 1).
+        Dilations of the 3x3 layers, in order (list, tuple or 1-D array);
+        default the paper's (1, 1, 2, 4, 8, 16, 1).
         :meth:`level_dilations` gives the variants with more levels.
     noise : float, optional
         Relative standard deviation of the 'large' initialisation's noise.
-    random_state : int or numpy.random.Generator, optional
-        Seed of that noise.
+    random_state : None, int, numpy.random.Generator or numpy.random.SeedSequence, optional
+        Seed of that noise (an int must be >= 0; None: fresh entropy).
     dtype : {float32, float64}, optional
         Storage type of the weights; the forward pass computes in the input's
         float type.
@@ -98,6 +115,7 @@ class ContextModule:
         self.kind = v.check_choice(kind, "kind", ("basic", "large"))
         self.dilations = _check_dilations(dilations)
         noise = v.check_float(noise, "noise", min_value=0)
+        random_state = v.check_random_state(random_state)
         self.dtype = _check_dtype(dtype)
         if self.kind == "basic":
             hidden = [self.channels] * len(self.dilations)
@@ -193,9 +211,19 @@ class ContextModule:
                 raise ValueError(
                     f"{name}[{i}] must have shape {shape}, got shape {array.shape}"
                 )
-            if not np.isfinite(array).all():
+            # checked after the cast: float64 values beyond the float32 range
+            # are finite, but would be stored as inf
+            with np.errstate(over="ignore"):
+                stored = np.array(array, self.dtype)
+            if not np.isfinite(stored).all():
+                if np.isfinite(array).all():
+                    raise ValueError(
+                        f"{name}[{i}] must be finite in {self.dtype}: it has magnitudes up to "
+                        f"{np.abs(array).max():.4g}, beyond {self.dtype}'s largest "
+                        f"{np.finfo(self.dtype).max:.4g}"
+                    )
                 raise ValueError(f"{name}[{i}] must be finite")
-            result.append(np.array(array, self.dtype))
+            result.append(stored)
         return result
 
     # ------------------------------------------------------------ forward ---
@@ -255,12 +283,22 @@ class ContextModule:
         >>> ContextModule.load(buffer).layer_channels
         (4, 8, 8, 16, 32, 64, 128, 128, 4)
         """
-        with np.load(path, allow_pickle=False) as data:
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+            # neither .npy nor .npz (np.load takes it for a pickle), empty or truncated
+            raise _not_a_module_file(path, f"NumPy cannot read it ({exc})") from exc
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            # np.load returns the one array of an .npy file
+            raise _not_a_module_file(path, f"it is an .npy file, of one {v._describe(data)}")
+        with data:
             entries = dict(data)
 
         def entry(name):
             if name not in entries:
-                raise ValueError(f"{path!r} is not a ContextModule file: no entry {name!r}")
+                raise _not_a_module_file(
+                    path, f"no entry {name!r} (it has {v._describe(sorted(entries))})"
+                )
             return entries[name]
 
         fmt = entry("format")

@@ -581,7 +581,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out if batched else out[0]
 
 
-def _top_eigenpair_power(apply, start, tol, max_iter, precision=None):
+def _top_eigenpair_power(apply, start, tol, max_iter):
     """Largest eigenvalue and its unit eigenvector of the symmetric PSD
     operator ``apply``, by power iteration from ``start`` (unit norm)."""
     vector = start
@@ -619,7 +619,7 @@ def _top_eigenpair_lanczos(apply, start, tol, max_iter, precision):
     """
     size = start.size
     basis_size = max(2, min(size, LANCZOS_BASIS, LANCZOS_BYTES // (8 * size)))
-    keep = basis_size // 3
+    keep = max(1, basis_size // 3)        # a basis of 2 (huge inputs) keeps 1
     basis = np.zeros((basis_size, size))
     projected = np.zeros((basis_size, basis_size))
     basis[0], first, products = start, 0, 0
@@ -690,7 +690,7 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     max_iter : int, optional
         Bound on the products with ``N``; a ``RuntimeError`` is raised if the
         residual is not reached by then.
-    random_state : int or numpy.random.Generator, optional
+    random_state : None, int, numpy.random.Generator or numpy.random.SeedSequence, optional
         Seed of the starting vector.
     n_threads : int, optional
         As in :func:`conv2d`.
@@ -715,6 +715,8 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     v.check_choice(method, "method", ("lanczos", "power"))
     tol = v.check_float(tol, "tol", min_value=0, exclusive_min=True)
     max_iter = v.check_int(max_iter, "max_iter", min_value=1)
+    random_state = v.check_random_state(random_state)
+    v.check_n_threads(n_threads)
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
         raise ValueError(
             f"input_shape must be a tuple (C_in, H, W) or (N, C_in, H, W) of positive "
@@ -737,6 +739,9 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
             f"input_shape {input_shape} has {channels}"
         )
     geo = _conv_geometry(height, width, w.shape[2:], stride, padding, dilation)
+    # the vectors are allocated before the first product checks the sizes
+    v.check_output_pixels((height, width), what="input")
+    v.check_output_pixels((geo.out_height, geo.out_width))
     # conv2d's adjoint: a transposed conv from conv2d's output grid back onto the input
     adjoint = _Conv(height, width, geo.out_height, geo.out_width, geo.stride, geo.pad_begin,
                     geo.dilation)
@@ -751,11 +756,13 @@ def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=
     rng = np.random.default_rng(random_state)
     start = rng.standard_normal(channels * height * width)
     start /= np.linalg.norm(start)
-    size = start.size
     if not w.any():                       # the zero operator: any vector attains 0
         return 0.0, start.astype(dtype).reshape(channels, height, width)
-    solve = _top_eigenpair_lanczos if method == "lanczos" else _top_eigenpair_power
     precision = 100 * float(np.finfo(np.float64).eps)
-    top, vector = solve(normal, start, max(tol, precision), max_iter, precision)
+    tol = max(tol, precision)
+    if method == "lanczos":
+        top, vector = _top_eigenpair_lanczos(normal, start, tol, max_iter, precision)
+    else:
+        top, vector = _top_eigenpair_power(normal, start, tol, max_iter)
     vector = (vector / np.linalg.norm(vector)).astype(dtype)
     return float(np.sqrt(max(top, 0.0))), vector.reshape(channels, height, width)

@@ -37,6 +37,7 @@ def dask_aware(fn):
     @functools.wraps(fn)
     def wrapper(image, *args, **kwargs):
         if is_dask_array(image):
+            v.check_array(image._meta, "image")      # a masked dask array is refused too
             return globals()[f"_dask_{fn.__name__}"](fn, image, *args, **kwargs)
         return fn(image, *args, **kwargs)
 
@@ -44,12 +45,8 @@ def dask_aware(fn):
 
 
 def _spatial_axes(image, channel_axis):
-    """Row and column axes of a (lazy) image, validated as the NumPy path would."""
-    axis = v.check_channel_axis(channel_axis, image.ndim)
-    expected = 2 if axis is None else 3
-    if image.ndim != expected:
-        raise ValueError(f"image must be {expected}-D with channel_axis={channel_axis}, "
-                         f"got shape {image.shape}")
+    """Row and column axes of a (lazy) image, validated as the NumPy path does."""
+    _, axis = v.check_image(_image_shaped(image), channel_axis)
     return axis, tuple(i for i in range(image.ndim) if i != axis)
 
 
@@ -89,11 +86,14 @@ def _starlet_halo(n_scales):
 
 
 def _dask_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
-                  preserve_range=False, n_threads=None):
+                  preserve_range=False, n_threads=None, max_pixels=None):
     axis, spatial = _spatial_axes(image, channel_axis)
     kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
-                  preserve_range=preserve_range, n_threads=_block_threads(n_threads))
+                  preserve_range=preserve_range, n_threads=_block_threads(n_threads),
+                  max_pixels=max_pixels)
     probe = _probe(fn, image, axis, n_scales, **kwargs)
+    # the whole result is bounded, as the NumPy path bounds it
+    v.check_output_pixels((probe.shape[0], *image.shape), max_pixels, what="coefficient array")
     halo = _starlet_halo(n_scales)
 
     def planes_last(block):
@@ -106,13 +106,16 @@ def _dask_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=
 
 def _dask_multiscale_features(fn, image, *, intensity=True, edges=True, texture=True,
                               n_scales=6, mode="mirror", cval=0.0, channel_axis=None,
-                              n_threads=None):
+                              n_threads=None, max_pixels=None):
     import dask.array as da
 
-    axis, spatial = _spatial_axes(image, channel_axis)
+    axis, _ = _spatial_axes(image, channel_axis)
     kwargs = dict(intensity=intensity, edges=edges, texture=texture, n_scales=n_scales,
-                  mode=mode, cval=cval, n_threads=_block_threads(n_threads))
+                  mode=mode, cval=cval, n_threads=_block_threads(n_threads),
+                  max_pixels=max_pixels)
     probe = _probe(fn, image, axis, channel_axis=channel_axis, **kwargs)
+    v.check_output_pixels((*[s for i, s in enumerate(image.shape) if i != axis],
+                           probe.shape[-1]), max_pixels, what="feature array")
     # the smoothing of J scales, then differences 2**(J-1) pixels apart
     halo = _starlet_halo(n_scales) + 2 ** (n_scales - 1)
     per_channel = probe.shape[-1] // (1 if axis is None else image.shape[axis])
@@ -232,6 +235,7 @@ def _image_shaped(image):
 def _dask_upscale(fn, image, factor, *, method="auto", max_pixels=None, **kwargs):
     rs = _resize_module()
 
+    # every method gives the polyphase pixels; chunks run the tap-table kernel
     v.check_choice(method, "method", rs.UPSCALE_METHODS)
     req = _request(image, **kwargs)
     factor = v.check_pair(factor, "factor", min_value=1)
@@ -296,7 +300,6 @@ def _resample_lazy(req, image, out_hw, anti_aliasing=None, anti_aliasing_sigma=N
     same order of operations, so the result equals the NumPy one bit for bit.
     The clip bounds (the whole input's range) are computed lazily first.
     """
-    import dask
     import dask.array as da
 
     rs = _resize_module()
@@ -339,19 +342,23 @@ def _resample_lazy(req, image, out_hw, anti_aliasing=None, anti_aliasing_sigma=N
 
     if req.order == 1:
         floats = hwc.map_blocks(v.image_to_float, req.preserve_range or req.preserve_dtype,
-                                dtype=v.image_float_dtype(hwc.dtype))
+                                dtype=v.float_dtype_for(hwc.dtype))
     else:
         floats = hwc
-    compute = v.image_float_dtype(floats.dtype)
+    compute = v.float_dtype_for(floats.dtype)
     floats = floats.astype(compute)
-    lo, hi = _nan_aware_range(floats) if req.clip else (0.0, 0.0)
-    # in mode 'constant' the bounds may widen to cval depending on the result:
-    # clip afterwards (what the kernel's own clip gives when they do not)
-    late = req.clip and req.mode == "constant"
-    out = _gather_lazy(floats, tables, chunks, _resample_block, compute, bounds=(lo, hi),
-                       compute=compute, out_dtype=compute, clip=req.clip and not late, **run)
-    if late:
-        out = _clip_cval_lazy(out, lo, hi, req.mode, req.cval, compute)
+    if req.order == 1 and out_hw == req.spatial and sigmas == (0.0, 0.0):
+        out = floats                # ndimage.zoom's identity at zoom 1, as _resample
+    else:
+        lo, hi = _nan_aware_range(floats) if req.clip else (0.0, 0.0)
+        # in mode 'constant' the bounds may widen to cval depending on the
+        # result: clip afterwards (what the kernel's own clip gives when not)
+        late = req.clip and req.mode == "constant"
+        out = _gather_lazy(floats, tables, chunks, _resample_block, compute, bounds=(lo, hi),
+                           compute=compute, out_dtype=compute, clip=req.clip and not late,
+                           **run)
+        if late:
+            out = _clip_cval_lazy(out, lo, hi, req.mode, req.cval, compute)
     if req.preserve_dtype:
         out = out.map_blocks(rs._to_dtype, dtype, dtype=dtype)
     return _restore_axes(out, axis)
@@ -399,7 +406,6 @@ def _clip_cval_lazy(out, lo, hi, mode, cval, dtype):
     to cval in mode 'constant' when cval lies outside it and the output
     reaches it."""
     import dask
-    import dask.array as da
 
     out_lo, out_hi = _nan_aware_range(out)
 

@@ -106,8 +106,7 @@ def bilinear_kernel(factor, *, align_corners=False, channels=None, dtype=np.floa
     array([[[0.25, 0.25, 0.75, 1.  , 1.  , 0.75, 0.25, 0.25]]])
     """
     fh, fw = _check_factor(factor)
-    if not isinstance(align_corners, (bool, np.bool_)):
-        raise TypeError(f"align_corners must be a bool, got {align_corners!r}")
+    align_corners = v.check_bool(align_corners, "align_corners")
     kernel = np.outer(_bilinear_1d(fh, align_corners), _bilinear_1d(fw, align_corners))
     return _as_weight(kernel, channels, dtype)
 
@@ -216,6 +215,35 @@ class SubpixelConv:
     output_padding: tuple
     dilation: tuple
 
+    def __post_init__(self):
+        # kernel_padding builds it; one made or edited by hand must keep the
+        # layout its weight was built for, or conv_transpose2d would compute
+        # something else without a word
+        stride, padding, output_padding, dilation = _transpose_params(
+            self.stride, self.padding, self.output_padding, self.dilation)
+        kernel = v.check_pair(self.kernel_size, "kernel_size", min_value=1)
+        in_channels = v.check_int(self.in_channels, "in_channels", min_value=1)
+        out_channels = v.check_int(self.out_channels, "out_channels", min_value=1)
+        groups = _check_groups(self.groups, in_channels, out_channels)
+        tables = [_phase_taps(d * (k - 1) + 1, s, p)
+                  for k, s, p, d in zip(kernel, stride, padding, dilation)]
+        expected = dict(
+            shape=(out_channels * stride[0] * stride[1], in_channels // groups,
+                   *(table.shape[1] for _, table in tables)),
+            offset=tuple(u for u, _ in tables),
+            windows=tuple(_phase_windows(table, d) for (_, table), d in zip(tables, dilation)))
+        weight = self.weight
+        found = dict(shape=getattr(weight, "shape", None), offset=self.offset,
+                     windows=self.windows)
+        if (not isinstance(weight, np.ndarray) or weight.dtype not in (np.float32, np.float64)
+                or found != expected):
+            raise ValueError(
+                f"this SubpixelConv is inconsistent: its geometry needs a float32 or float64 "
+                f"weight of shape {expected['shape']}, offset {expected['offset']} and "
+                f"windows {expected['windows']}, it has {_describe_fields(found, weight)}; "
+                "build one with kernel_padding"
+            )
+
     def output_size(self, height, width):
         """``(H_out, W_out)`` of the transposed convolution on an
         ``height x width`` input (torch's formula); raises if empty."""
@@ -247,6 +275,13 @@ class SubpixelConv:
                               self.offset):
             pads.append((-u, q + t - 1 - n + u))
         return tuple(pads)
+
+
+def _describe_fields(found, weight):
+    """The SubpixelConv fields that its consistency check compares."""
+    kind = f"dtype {weight.dtype}" if isinstance(weight, np.ndarray) else type(weight).__name__
+    return (f"a weight of shape {found['shape']} ({kind}), offset {found['offset']} and "
+            f"windows {found['windows']}")
 
 
 def kernel_padding(weight, stride=1, padding=0, output_padding=0, dilation=1, groups=1):

@@ -22,7 +22,6 @@ bilinear transposed convolution, each written into its interleaved position.
 Nearest neighbour without a filter copies pixels, bit for bit, in any dtype.
 """
 import math
-import warnings
 
 import numpy as np
 
@@ -137,6 +136,10 @@ def _blurred_taps(index, weight, n, code, sigma):
     """Taps of ``zoom(gaussian_filter(x))`` along one axis: each interpolation
     tap spread over the Gaussian around it (taps reading the constant stay
     constant, as zoom reads cval there, not a blurred cval)."""
+    radius = int(4.0 * sigma + 0.5)
+    # a huge sigma makes a huge table: bound it before allocating
+    v.check_output_pixels((index.shape[0], index.shape[1], 2 * radius + 1),
+                          what="anti-aliasing tap table")
     radius, gauss = _gaussian(sigma)
     spread = _border_map(index[:, :, None] + np.arange(-radius, radius + 1), n, code)
     spread = np.where(index[:, :, None] < 0, -1, spread)
@@ -250,12 +253,6 @@ def _run_gather(planes, out_hw, n_threads):
 
 # -------------------------------------------------------------- options ---
 
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _check_order(order, dtype):
     """scikit-image's rule: None is 0 for bool images, else 1."""
     if order is None:
@@ -274,11 +271,11 @@ def _check_order(order, dtype):
     return order
 
 
-def _check_sigma(sigma, factors):
-    """Anti-aliasing sigmas per spatial axis, as scikit-image derives them."""
+def _check_sigma(sigma):
+    """A given anti_aliasing_sigma as one value per spatial axis (None stays None)."""
     if sigma is None:
-        return tuple(max(0.0, (f - 1) / 2) for f in factors)
-    if isinstance(sigma, (tuple, list, np.ndarray)):
+        return None
+    if v.is_sequence(sigma):
         if len(sigma) != 2:
             raise ValueError(
                 f"anti_aliasing_sigma must be a number or one per spatial axis, got "
@@ -289,10 +286,6 @@ def _check_sigma(sigma, factors):
         sigmas = (v.check_float(sigma, "anti_aliasing_sigma"),) * 2
     if any(s < 0 for s in sigmas):
         raise ValueError(f"anti_aliasing_sigma must be >= 0, got {sigma!r}")
-    if any(s > 0 and f <= 1 for s, f in zip(sigmas, factors)):
-        warnings.warn(
-            "Anti-aliasing standard deviation greater than zero but not down-sampling "
-            "along all axes", UserWarning, stacklevel=5)
     return sigmas
 
 
@@ -355,9 +348,9 @@ class _Request:
         self.code = v.check_pad_mode(mode)
         self.mode = mode
         self.cval = v.check_float(cval, "cval", finite=False)
-        self.clip = _check_bool(clip, "clip")
-        self.preserve_range = _check_bool(preserve_range, "preserve_range")
-        self.preserve_dtype = _check_bool(preserve_dtype, "preserve_dtype")
+        self.clip = v.check_bool(clip, "clip")
+        self.preserve_range = v.check_bool(preserve_range, "preserve_range")
+        self.preserve_dtype = v.check_bool(preserve_dtype, "preserve_dtype")
         if (self.preserve_dtype and self.array.dtype.kind in "biu" and self.mode == "constant"
                 and not np.isfinite(self.cval)):
             raise ValueError(
@@ -374,15 +367,22 @@ class _Request:
 def _anti_aliasing_sigmas(req, out_hw, anti_aliasing, anti_aliasing_sigma):
     """Gaussian sigma per spatial axis (0: no filter), by scikit-image's rules."""
     dtype = req.array.dtype
+    given = _check_sigma(anti_aliasing_sigma)       # checked even when unused
     if anti_aliasing is None:
         anti_aliasing = (dtype != bool and not (dtype.kind in "iu" and req.order == 0)
                          and any(m < n for m, n in zip(out_hw, req.spatial)))
-    elif _check_bool(anti_aliasing, "anti_aliasing") and dtype == bool:
+    elif v.check_bool(anti_aliasing, "anti_aliasing") and dtype == bool:
         raise ValueError("anti_aliasing must be False for bool images")
     if not anti_aliasing:
         return 0.0, 0.0
     factors = tuple(n / m for n, m in zip(req.spatial, out_hw))
-    sigmas = _check_sigma(anti_aliasing_sigma, factors)
+    if given is None:                                # scikit-image's default
+        sigmas = tuple(max(0.0, (f - 1) / 2) for f in factors)
+    else:
+        sigmas = given
+        if any(s > 0 and f <= 1 for s, f in zip(sigmas, factors)):
+            v.warn_caller("Anti-aliasing standard deviation greater than zero but not "
+                          "down-sampling along all axes")
     # gaussian_filter skips the axes with sigma <= 1e-15
     return tuple(s if s > 1e-15 else 0.0 for s in sigmas)
 
@@ -395,6 +395,12 @@ def _resample(req, out_hw, anti_aliasing=None, anti_aliasing_sigma=None):
     sigmas = _anti_aliasing_sigmas(req, out_hw, anti_aliasing, anti_aliasing_sigma)
     result_dtype = dtype if req.preserve_dtype else None
 
+    if req.order == 1 and out_hw == req.spatial and sigmas == (0.0, 0.0):
+        # scipy.ndimage.zoom (skimage's resize) returns the image itself at
+        # zoom 1: no neighbour is read, so NaN and inf stay in their pixels
+        out = v.image_to_float(image, req.preserve_range or req.preserve_dtype)
+        out = out.astype(v.float_dtype_for(out.dtype), order="C", copy=True)
+        return out if result_dtype is None else _to_dtype(out, result_dtype)
     if req.order == 0 and sigmas == (0.0, 0.0):
         out = _run_gather(_planes(image, req.axis), out_hw, req.n_threads)
         return _unplanes(out, req.axis).astype(result_dtype or image.dtype, copy=False)
@@ -417,7 +423,7 @@ def _resample(req, out_hw, anti_aliasing=None, anti_aliasing_sigma=None):
 
     if req.order == 1:
         image = v.image_to_float(image, req.preserve_range or req.preserve_dtype)
-    compute = v.image_float_dtype(image.dtype)
+    compute = v.float_dtype_for(image.dtype)
     image = image.astype(compute, copy=False)
     image_range = _input_range(image, req.n_threads) if req.clip else (0.0, 0.0)
     late_clip = req.clip and _cval_outside(image_range, req.mode, req.cval)
@@ -478,7 +484,7 @@ def _upscale_conv(req, factor, method):
     image, dtype = req.array, req.array.dtype
     if req.order == 1:
         image = v.image_to_float(image, req.preserve_range or req.preserve_dtype)
-    compute = v.image_float_dtype(image.dtype)
+    compute = v.float_dtype_for(image.dtype)
     image = image.astype(compute, copy=False)
     x = image[None] if req.axis is None else np.moveaxis(image, req.axis, 0)
     channels = x.shape[0]
@@ -597,7 +603,7 @@ def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
 def _check_output_shape(output_shape, req):
     """Spatial output size from a resize ``output_shape``: (rows, cols), or
     the full shape with the channel count unchanged."""
-    if not isinstance(output_shape, (tuple, list, np.ndarray)):
+    if not v.is_sequence(output_shape):
         raise TypeError(
             f"output_shape must be a sequence of integers, got {output_shape!r}")
     shape = tuple(v.check_int(s, "output_shape", min_value=1) for s in output_shape)
@@ -735,7 +741,7 @@ channel_axis, preserve_dtype, n_threads, max_pixels :
 
 def _rescaled_shape(scale, spatial):
     """Output (rows, cols) of ``rescale``: ``max(round(scale * n), 1)`` per axis."""
-    if isinstance(scale, (tuple, list, np.ndarray)):
+    if v.is_sequence(scale):
         if len(scale) != 2:
             raise ValueError(
                 f"scale must be a number or one per spatial axis (2), got {scale!r}")
@@ -743,4 +749,7 @@ def _rescaled_shape(scale, spatial):
     else:
         scales = (scale, scale)
     scales = tuple(v.check_float(s, "scale", min_value=0, exclusive_min=True) for s in scales)
-    return tuple(int(max(np.round(s * n), 1)) for s, n in zip(scales, spatial))
+    sizes = [s * n for s, n in zip(scales, spatial)]
+    if not all(math.isfinite(size) for size in sizes):
+        raise ValueError(f"scale={scale!r} gives an output too large to represent")
+    return tuple(int(max(np.round(size), 1)) for size in sizes)

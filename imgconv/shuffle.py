@@ -78,6 +78,20 @@ def space_to_depth(input, block_size, mode="CRD"):
     ``(N, C, H*bh, W*bw) -> (N, C*bh*bw, H, W)``, with the same ``mode``
     conventions (``space_to_depth(depth_to_space(x, b, m), b, m) == x``).
 
+    Parameters
+    ----------
+    input : array_like, shape (N, C, H*bh, W*bw) or (C, H*bh, W*bw)
+        The dtype is kept.
+    block_size : int or (int, int)
+        Block height and width ``(bh, bw)``; they must divide H*bh and W*bw.
+    mode : {'CRD', 'DCR'}, optional
+        Channel order of the output, as in :func:`depth_to_space` ('CRD':
+        torch's ``pixel_unshuffle``).
+
+    Returns
+    -------
+    ndarray, shape (N, C*bh*bw, H, W) or (C*bh*bw, H, W)
+
     Examples
     --------
     >>> import numpy as np
@@ -106,8 +120,7 @@ def space_to_depth(input, block_size, mode="CRD"):
 
 def _check_margins(margins, name):
     """((top, bottom), (left, right)) from an int, a pair, or a pair of pairs."""
-    if isinstance(margins, (tuple, list, np.ndarray)) and len(margins) == 2 and all(
-            isinstance(m, (tuple, list, np.ndarray)) for m in margins):
+    if v.is_sequence(margins) and len(margins) == 2 and all(v.is_sequence(m) for m in margins):
         return tuple(v.check_pair(m, name, min_value=0) for m in margins)
     a, b = v.check_pair(margins, name, min_value=0)
     return (a, a), (b, b)

@@ -409,3 +409,11 @@ def test_starlet_bounds_the_coefficient_array_before_allocating(monkeypatch):
     starlet(np.zeros((10, 10)), 3)
     with pytest.raises(ValueError, match=r"coefficient array would have 1100 pixels"):
         starlet(np.zeros((10, 10)), 10)
+
+
+def test_starlet_max_pixels_bounds_the_coefficients():
+    image = np.zeros((40, 50))
+    with pytest.raises(ValueError, match=r"the coefficient array would have 8000 pixels .* "
+                                         r"more than max_pixels=5000"):
+        starlet(image, 3, max_pixels=5000)
+    assert starlet(image, 3, max_pixels=8000).shape == (4, 40, 50)

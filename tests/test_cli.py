@@ -132,6 +132,34 @@ def test_output_over_the_limit_is_refused(tmp_path, capsys):
     assert "the result would have 1600 pixels" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("how", [["-s", "2"], ["--size", "20x20"]], ids=["factor", "size"])
+def test_max_pixels_overrides_a_lower_environment_limit(tmp_path, monkeypatch, how, capsys):
+    source = tmp_path / "in.png"
+    iio.imwrite(source, _photo((10, 10)))
+    monkeypatch.setenv("IMGCONV_MAX_PIXELS", "100")
+    # without the option the environment's limit holds, for the input as for the library
+    assert main(["upscale", str(source), *how]) == 1
+    assert "more than --max-pixels 100" in capsys.readouterr().err
+    # the option reaches imgconv.upscale / imgconv.resize, which would refuse 400 > 100
+    assert main(["upscale", str(source), *how, "--max-pixels", "10000", "-o",
+                 str(tmp_path / "out.png")]) == 0
+    assert iio.imread(tmp_path / "out.png").shape == (20, 20)
+
+
+def test_max_pixels_lowers_a_higher_environment_limit(tmp_path, monkeypatch, capsys):
+    source = tmp_path / "in.png"
+    iio.imwrite(source, _photo((10, 10)))
+    monkeypatch.setenv("IMGCONV_MAX_PIXELS", "1000000")
+    calls = []
+    real = imgconv.upscale
+    monkeypatch.setattr(imgconv, "upscale", lambda *a, **kw: calls.append(kw) or real(*a, **kw))
+    assert main(["upscale", str(source), "-s", "2", "--max-pixels", "399"]) == 1
+    assert "the result would have 400 pixels, more than --max-pixels 399" in (
+        capsys.readouterr().err)
+    assert main(["upscale", str(source), "-s", "2", "--max-pixels", "400"]) == 0
+    assert [kw["max_pixels"] for kw in calls] == [400]
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
@@ -178,6 +206,68 @@ def test_features_written_as_npy_or_tif(tmp_path, suffix, capsys):
     np.testing.assert_array_equal(got, expected)
     assert main(["features", str(source), "-o", str(out)]) == 1
     assert "exists; pass --overwrite" in capsys.readouterr().err
+
+
+def test_features_max_pixels_bounds_the_feature_values(tmp_path, capsys):
+    source = tmp_path / "cells.png"
+    iio.imwrite(source, _photo((10, 10)))                # gray: 2 scales x 4 features
+    out = tmp_path / "f.npy"
+    assert main(["features", str(source), "-o", str(out), "--scales", "2",
+                 "--max-pixels", "500"]) == 1
+    err = capsys.readouterr().err
+    assert "the feature array would have 800 pixels" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["features", str(source), "-o", str(out), "--scales", "2",
+                 "--max-pixels", "800"]) == 0
+    assert np.load(out).shape == (10, 10, 8)
+
+
+def test_features_input_limit(tmp_path, monkeypatch, capsys):
+    source = tmp_path / "cells.png"
+    iio.imwrite(source, _photo((10, 10)))
+    monkeypatch.setenv("IMGCONV_MAX_PIXELS", "50")
+    assert main(["features", str(source), "-o", str(tmp_path / "f.npy")]) == 1
+    assert "100 pixels is more than --max-pixels 50" in capsys.readouterr().err
+    assert not (tmp_path / "f.npy").exists()
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".tif"])
+def test_features_create_a_missing_output_folder_as_upscale_does(tmp_path, suffix):
+    source = tmp_path / "cells.png"
+    iio.imwrite(source, _photo((8, 6)))
+    out = tmp_path / "sub" / "deeper" / f"f{suffix}"
+    assert main(["features", str(source), "-o", str(out), "--scales", "2"]) == 0
+    got = np.load(out) if suffix == ".npy" else np.moveaxis(iio.imread(out), 0, -1)
+    assert got.shape == (8, 6, 8)
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]   # no temporary left
+    assert main(["upscale", str(source), "-s", "2", "-o", str(tmp_path / "new" / "up.png")]) == 0
+
+
+@pytest.mark.parametrize("command", [["features"], ["upscale", "-s", "2"]])
+def test_unwritable_output_folder_is_one_line(tmp_path, command, capsys):
+    source = tmp_path / "cells.png"
+    iio.imwrite(source, _photo((4, 4)))
+    (tmp_path / "a_file").write_text("not a folder")
+    out = tmp_path / "a_file" / "out.tif"
+    assert main([command[0], str(source), *command[1:], "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"{out}: cannot write" in err[0] and "Traceback" not in "".join(err)
+    assert len(err) == (1 if command[0] == "features" else 2)   # upscale adds "1 of 1 failed"
+
+
+def test_features_refuse_a_bad_output_before_computing(tmp_path, monkeypatch, capsys):
+    source = tmp_path / "cells.png"
+    iio.imwrite(source, _photo((4, 4)))
+
+    def no_computing(*args, **kwargs):
+        raise AssertionError("computed features for an output that cannot be written")
+
+    monkeypatch.setattr(imgconv, "multiscale_features", no_computing)
+    assert main(["features", str(source), "-o", str(tmp_path / "f.png")]) == 1
+    assert "the output must end in .npy, .tif or .tiff" in capsys.readouterr().err
+    (tmp_path / "f.npy").write_bytes(b"keep me")
+    assert main(["features", str(source), "-o", str(tmp_path / "f.npy")]) == 1
+    assert (tmp_path / "f.npy").read_bytes() == b"keep me"
 
 
 def test_python_dash_m_help_shows_examples():

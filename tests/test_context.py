@@ -157,6 +157,34 @@ def test_weights_are_copies_and_setters_copy():
     assert module.weights[0].max() == 0.5 and module.weights[0].dtype == np.float32
 
 
+def test_parameters_must_fit_the_dtype():
+    module = ContextModule(2)
+    big = [np.full(w.shape, -1e39) for w in module.weights]     # finite in float64 only
+    with pytest.raises(ValueError, match=r"weights\[0\] must be finite in float32: .*1e\+39"):
+        module.weights = big
+    with pytest.raises(ValueError, match=r"biases\[7\] must be finite in float32"):
+        module.biases = module.biases[:7] + [np.full(2, 1e39)]
+    assert module.weights[0].max() == 1 and module.biases[7].max() == 0    # unchanged
+    wide = ContextModule(2, dtype=np.float64)
+    wide.weights = big
+    assert wide.weights[0].min() == -1e39
+
+
+def test_random_state_forms():
+    def noise(random_state):
+        return ContextModule(2, "large", random_state=random_state).weights[0]
+
+    seeded = noise(7)
+    for same in (np.int64(7), np.random.SeedSequence(7), np.random.default_rng(7)):
+        np.testing.assert_array_equal(noise(same), seeded)
+    assert noise(None).shape == seeded.shape
+
+
+def test_dilations_as_an_array():
+    module = ContextModule(2, dilations=np.array([1, 2]))
+    assert module.dilations == (1, 2) and type(module.dilations[0]) is int
+
+
 def test_save_and_load_round_trip(tmp_path):
     module = randomise(ContextModule(3, "large", dilations=(1, 2, 1), dtype=np.float64))
     path = tmp_path / "context.npz"
@@ -210,6 +238,22 @@ def test_load_validates_the_file(tmp_path, changes, match):
         ContextModule.load(path)
 
 
+@pytest.mark.parametrize("name", ["array.npy", "other.npz", "empty.npz"])
+def test_load_rejects_other_files(tmp_path, name):
+    path = tmp_path / name
+    if name == "array.npy":
+        np.save(path, np.zeros(3))
+    elif name == "other.npz":
+        np.savez(path, a=np.zeros(3))
+    else:
+        path.write_bytes(b"")
+    with pytest.raises(ValueError, match=rf"{name}'\)? is not a ContextModule file: .*"
+                                         r"expected an \.npz archive .* 'format', 'kind'"):
+        ContextModule.load(path)
+    with pytest.raises(FileNotFoundError):          # kept as is: the path is wrong, not the file
+        ContextModule.load(tmp_path / "missing.npz")
+
+
 def test_load_refuses_pickled_objects(tmp_path):
     path = _saved(tmp_path, bias_0=np.array([object(), object()]))
     with pytest.raises(ValueError, match="allow_pickle"):
@@ -226,6 +270,19 @@ def test_load_refuses_pickled_objects(tmp_path):
         (lambda: ContextModule(2, dilations=4), TypeError, "dilations must be a sequence"),
         (lambda: ContextModule(2, dilations=(1, 0)), ValueError, "dilations must be >= 1"),
         (lambda: ContextModule(2, dilations=(1, 2.0)), TypeError, "dilations must be an integer"),
+        (lambda: ContextModule(2, dilations={1, 2}), TypeError,
+         r"dilations must be a sequence of integers \(list, tuple or 1-D array\), got \{1, 2\}"),
+        (lambda: ContextModule(2, dilations={1: 0}), TypeError, "dilations must be a sequence"),
+        (lambda: ContextModule(2, dilations=np.array(2)), TypeError,
+         r"dilations must be a sequence .* got array of shape \(\)"),
+        (lambda: ContextModule(2, dilations=np.ones((2, 2), int)), TypeError,
+         r"dilations must be a sequence .* got array of shape \(2, 2\)"),
+        (lambda: ContextModule(2, random_state=True), TypeError,
+         "random_state must be None, a non-negative integer, .* got True"),
+        (lambda: ContextModule(2, random_state="abc"), TypeError,
+         "random_state must be None, .* got 'abc'"),
+        (lambda: ContextModule(2, random_state=1.5), TypeError, "random_state must be None"),
+        (lambda: ContextModule(2, random_state=-1), ValueError, "random_state must be >= 0"),
         (lambda: ContextModule(2, noise=-1), ValueError, "noise must be >= 0"),
         (lambda: ContextModule(2, dtype=np.int32), ValueError, "dtype must be float32 or float64"),
         (lambda: ContextModule(2, dtype="nope"), TypeError, "dtype must be a NumPy dtype"),
@@ -243,7 +300,9 @@ def test_load_refuses_pickled_objects(tmp_path):
          r"weights\[7\] must have shape \(2, 2, 1, 1\)"),
     ],
     ids=["channels-0", "channels-float", "kind", "no-dilations", "dilations-int", "dilation-0",
-         "dilation-float", "noise", "dtype-int", "dtype-bad", "levels", "input-channels",
+         "dilation-float", "dilations-set", "dilations-dict", "dilations-0d", "dilations-2d",
+         "random_state-bool", "random_state-str", "random_state-float", "random_state-negative",
+         "noise", "dtype-int", "dtype-bad", "levels", "input-channels",
          "input-2D", "n_threads", "weights-type", "biases-count", "weights-shape"],
 )
 def test_context_module_errors(call, error, match):

@@ -486,6 +486,27 @@ def test_conv_lipschitz_errors():
         conv_lipschitz(weight, (1, 8, 8), method="svd")
     with pytest.raises(RuntimeError, match="did not converge"):
         conv_lipschitz(random((1, 1, 3, 3)), (1, 16, 16), method="power", max_iter=2)
+    with pytest.raises(ValueError, match=r"the input would have 1000000000000 pixels"):
+        conv_lipschitz(weight, (1, 10**6, 10**6), padding=1)
+    # checked even where the answer needs no product (a zero weight)
+    with pytest.raises(TypeError, match="n_threads must be an integer"):
+        conv_lipschitz(np.zeros((1, 1, 3, 3)), (1, 8, 8), n_threads="bad")
+    with pytest.raises(TypeError, match="random_state must be None, a non-negative integer"):
+        conv_lipschitz(weight, (1, 8, 8), random_state=True)
+    with pytest.raises(TypeError, match="random_state must be None, a non-negative integer"):
+        conv_lipschitz(weight, (1, 8, 8), random_state="abc")
+
+
+def test_conv_lipschitz_lanczos_on_a_basis_of_two_vectors(monkeypatch):
+    """Inputs so large that the memory budget leaves a basis of two vectors
+    (thick restarts keeping one) still converge to the dense answer."""
+    import imgconv.conv
+
+    shape, weight = (2, 6, 6), random((2, 2, 3, 3), seed=13)
+    monkeypatch.setattr(imgconv.conv, "LANCZOS_BYTES", 8 * 72 * 2)
+    sigma, _ = conv_lipschitz(weight, shape, padding=1, tol=1e-10, max_iter=100000)
+    expected = _dense_operator_norm(weight, shape, padding=1)
+    assert abs(sigma - expected) <= 1e-8 * expected
 
 
 def test_public_names():

@@ -149,6 +149,16 @@ def test_bad_arguments_raise_before_anything_is_scheduled():
         imgconv.resize(lazy, (10**6, 10**6))
     with pytest.raises(ValueError, match="not defined for a bool image"):
         imgconv.rescale(lazy > 0, 2, order=1)
+    masked = da.ma.masked_greater(lazy, 0.5)
+    for call in (lambda: imgconv.resize(masked, (3, 3)), lambda: imgconv.starlet(masked, 2)):
+        with pytest.raises(TypeError, match="image is a masked array"):
+            call()
+    with pytest.raises(ValueError, match=r"image must be \(H, W\), got shape \(20, 20, 1\)"):
+        imgconv.starlet(lazy[..., None], 2)
+    with pytest.raises(ValueError, match="the coefficient array would have 1200 pixels"):
+        imgconv.starlet(lazy, 2, max_pixels=1000)
+    with pytest.raises(ValueError, match="the feature array would have 3200 pixels"):
+        imgconv.multiscale_features(lazy, n_scales=2, max_pixels=1000)
 
 
 @pytest.mark.parametrize(

@@ -178,3 +178,11 @@ def test_features_bound_the_output_before_allocating(monkeypatch):
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", "10000")
     with pytest.raises(ValueError, match=r"feature array would have 24000 pixels"):
         multiscale_features(np.zeros((10, 100)))
+
+
+def test_max_pixels_bounds_the_feature_array():
+    image = np.zeros((40, 50), np.float32)
+    with pytest.raises(ValueError, match=r"the feature array would have 24000 pixels .* "
+                                         r"more than max_pixels=10000"):
+        multiscale_features(image, n_scales=3, max_pixels=10_000)
+    assert multiscale_features(image, n_scales=3, max_pixels=24_000).shape == (40, 50, 12)

@@ -99,7 +99,7 @@ def test_kernel_dtype_and_channels():
         (lambda: bilinear_kernel(2.0), TypeError, "factor must be an integer, got 2.0"),
         (lambda: bilinear_kernel((2, 2, 2)), ValueError, "factor must be an integer or a pair"),
         (lambda: bilinear_kernel(2, align_corners=1), TypeError,
-         "align_corners must be a bool, got 1"),
+         "align_corners must be True or False, got 1"),
         (lambda: bilinear_kernel(2, channels=0), ValueError, "channels must be >= 1, got 0"),
         (lambda: nearest_kernel(2, dtype=np.int32), TypeError,
          "dtype must be a float dtype, got int32"),
@@ -253,3 +253,20 @@ def test_kernel_padding_bounds_the_rearranged_weight_before_allocating():
     with pytest.raises(ValueError, match="the rearranged weight would have .* pixels"):
         imgconv.kernel_padding(np.ones((1, 1, 3, 3)), stride=2**31, output_padding=1,
                                dilation=2)
+
+
+@pytest.mark.parametrize("change,match", [
+    (dict(offset=(-50, -50)), "offset \\(-1, -1\\)"),
+    (dict(kernel_size=(40, 40)), "weight of shape \\(12, 2, 21, 21\\)"),
+    (dict(stride=(3, 3)), "weight of shape \\(27, 2, 2, 2\\)"),
+    (dict(windows=((0, 2), (1, 3))), "windows"),
+    (dict(weight=np.zeros((12, 2, 3, 3), np.int64)), "dtype int64"),
+], ids=["offset", "kernel_size", "stride", "windows", "dtype"])
+def test_an_inconsistent_subpixel_conv_is_refused(change, match):
+    import dataclasses
+
+    sub = imgconv.kernel_padding(np.ones((2, 3, 4, 4)), stride=2, padding=1)
+    with pytest.raises(ValueError, match="this SubpixelConv is inconsistent.*" + match):
+        dataclasses.replace(sub, **change)
+    with pytest.raises(ValueError, match="groups=2 must divide the output channels"):
+        dataclasses.replace(sub, groups=2)

@@ -212,8 +212,9 @@ def test_integer_nearest_with_anti_aliasing_filters_in_the_integer_dtype():
 
 def test_sigma_on_an_axis_that_is_not_shrunk_warns_as_skimage():
     image = random_image((10, 10), seed=12)
-    with pytest.warns(UserWarning, match="not down-sampling along all axes"):
+    with pytest.warns(UserWarning, match="not down-sampling along all axes") as record:
         ours = resize(image, (5, 20), anti_aliasing=True, anti_aliasing_sigma=1.0)
+    assert record[0].filename == __file__          # the caller's line, not imgconv's
     with pytest.warns(UserWarning, match="not down-sampling along all axes"):
         theirs = sk.resize(image, (5, 20), anti_aliasing=True, anti_aliasing_sigma=1.0)
     assert_same_pixels(ours, theirs)
@@ -469,7 +470,7 @@ IMAGE = np.zeros((4, 5))
         (lambda: upscale(np.zeros((3, 3), complex), 2), TypeError,
          "image must have a real numeric or bool dtype, got dtype complex128"),
         (lambda: upscale(np.ma.zeros((3, 3)), 2), TypeError, "image is a masked array"),
-        (lambda: upscale(IMAGE, 2**62 + 1), ValueError,
+        (lambda: upscale(IMAGE, 2**61), ValueError,
          r"the output would have \d+ pixels .* more than max_pixels=178956970"),
         (lambda: upscale(IMAGE, 3, max_pixels=100), ValueError,
          r"would have 180 pixels \(shape \(12, 15\)\), more than max_pixels=100"),
@@ -491,6 +492,12 @@ IMAGE = np.zeros((4, 5))
          r"anti_aliasing_sigma must be a number or one per spatial axis, got \(1.0, 2.0, 3.0\)"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma="wide"), TypeError,
          "anti_aliasing_sigma must be a real number, got 'wide'"),
+        (lambda: resize(IMAGE, (2, 2), anti_aliasing=False, anti_aliasing_sigma="wide"),
+         TypeError, "anti_aliasing_sigma must be a real number, got 'wide'"),
+        (lambda: rescale(IMAGE, 1e308), ValueError,
+         r"scale=1e\+308 gives an output too large to represent"),
+        (lambda: resize(IMAGE, (3, 3), cval=10**400), ValueError,
+         "cval is too large for a float"),
         (lambda: rescale(IMAGE, 0), ValueError, "scale must be > 0, got 0.0"),
         (lambda: rescale(IMAGE, np.inf), ValueError, "scale must be finite, got inf"),
         (lambda: rescale(IMAGE, (1, 2, 3)), ValueError,
@@ -539,3 +546,21 @@ def test_kernel_sizes_are_bounded_before_allocating():
         imgconv.bilinear_kernel(2**31)
     with pytest.raises(ValueError, match="the kernel would have .* pixels"):
         imgconv.nearest_kernel((1, 2**40))
+
+
+@pytest.mark.parametrize("call", [lambda im: resize(im, im.shape), lambda im: upscale(im, 1),
+                                  lambda im: rescale(im, 1.0)], ids=["resize", "upscale",
+                                                                     "rescale"])
+def test_same_shape_reads_no_neighbour(call):
+    """skimage's resize returns the image itself at zoom 1 (scipy.ndimage.zoom's
+    early exit): a NaN or inf pixel stays in its place."""
+    image = random_image((4, 5), seed=30)
+    image[1, 2], image[3, 3] = np.inf, np.nan
+    ours = call(image)
+    np.testing.assert_array_equal(ours, sk.resize(image, (4, 5)))
+    assert ours is not image and np.isfinite(ours).sum() == 18
+
+
+def test_anti_aliasing_tap_tables_are_bounded_before_allocating():
+    with pytest.raises(ValueError, match="the anti-aliasing tap table would have"):
+        resize(np.ones((4, 4)), (2, 2), anti_aliasing_sigma=1e9)

@@ -190,7 +190,7 @@ def test_output_size_cannot_overflow():
         (3, (4, 4, 3), "channel_axis=3 is out of range for an image with 3 dimensions"),
         (-4, (4, 4, 3), "channel_axis=-4 is out of range"),
         (None, (4, 4, 3), r"image must be \(H, W\), got shape \(4, 4, 3\); for a color image pass channel_axis"),
-        (0, (4, 4), r"image must be 3-D with channels at axis 0, got shape \(4, 4\)"),
+        (0, (4, 4), r"image must be 3-D with channels at channel_axis=0, got shape \(4, 4\)"),
         (-1, (4, 0, 3), "image must not have empty dimensions"),
     ],
 )
@@ -240,7 +240,7 @@ def test_image_to_float_follows_skimage(dtype, preserve_range, expected_dtype, e
         image = np.array([[0, np.iinfo(dtype).max if "int" in dtype else 255]], dtype)
     out = v.image_to_float(image, preserve_range)
     assert out.dtype == expected_dtype
-    assert v.image_float_dtype(image.dtype) == np.float64 if dtype == "bool" else True
+    assert v.float_dtype_for(image.dtype) == expected_dtype
     np.testing.assert_array_equal(out, convert_to_float(image, preserve_range))
     assert out.max() == expected_max
 
@@ -251,3 +251,28 @@ def test_outputs_beyond_the_blas_index_range_are_refused_before_allocating(monke
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", str(10**12))
     with pytest.raises(ValueError, match=r"the output's H_out\*W_out is 4800140001, more than"):
         imgconv.conv2d(np.ones((1, 1, 1, 1)), np.ones((1, 1, 1, 1)), padding=(30000, 40000))
+
+
+def test_zero_dimensional_arrays_are_numbers():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    w = np.ones((1, 1, 2, 2))
+    np.testing.assert_array_equal(imgconv.conv2d(x, w, stride=np.array(2)),
+                                  imgconv.conv2d(x, w, stride=2))
+    image = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(imgconv.upscale(image, np.array(2)), imgconv.upscale(image, 2))
+    np.testing.assert_array_equal(imgconv.rescale(image, np.array(0.5)),
+                                  imgconv.rescale(image, 0.5))
+    np.testing.assert_array_equal(imgconv.resize(image, (2, 2), cval=np.array(0.5)),
+                                  imgconv.resize(image, (2, 2), cval=0.5))
+    np.testing.assert_array_equal(imgconv.depth_to_space(x.reshape(1, 4, 2, 2), np.array(2)),
+                                  imgconv.depth_to_space(x.reshape(1, 4, 2, 2), 2))
+    with pytest.raises(TypeError, match="stride must be an integer, got the bool"):
+        imgconv.conv2d(x, w, stride=np.array(True))
+
+
+def test_integers_beyond_the_kernels_range_are_refused():
+    x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"stride must be at most 2\*\*62 in magnitude"):
+        imgconv.conv2d(x, w, stride=2**63)
+    with pytest.raises(ValueError, match=r"padding must be at most 2\*\*62 in magnitude"):
+        imgconv.conv_transpose2d(x, w, padding=2**70)
