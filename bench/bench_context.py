@@ -2,7 +2,8 @@
 
 Target: the basic module (C=64, 256x256, the paper's seven 3x3 layers with
 dilations 1, 1, 2, 4, 8, 16, 1 and ReLU, then the 1x1 layer) no slower than
-torch.
+torch. "imgconv" runs its 3x3 layers with Winograd (method='auto'),
+"imgconv-gemm" is the default exact GEMM path.
 """
 import numpy as np
 
@@ -30,7 +31,14 @@ def _torch_stack(torch, x, weights, dilations):
 def test_context_module_imgconv(benchmark, rng):
     module = _module(rng)
     x = rng.standard_normal((1, 64, 256, 256)).astype(np.float32)
-    run(benchmark, GROUP, "imgconv", module.forward, x, n_threads=THREADS)
+    run(benchmark, GROUP, "imgconv", module.forward, x, method="auto", n_threads=THREADS)
+
+
+def test_context_module_imgconv_gemm(benchmark, rng):
+    """The default, exact GEMM path of every layer."""
+    module = _module(rng)
+    x = rng.standard_normal((1, 64, 256, 256)).astype(np.float32)
+    run(benchmark, GROUP, "imgconv-gemm", module.forward, x, n_threads=THREADS)
 
 
 def test_context_module_torch(benchmark, rng, torch_threads):

@@ -308,3 +308,17 @@ def test_load_refuses_pickled_objects(tmp_path):
 def test_context_module_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_forward_with_winograd_layers_stays_within_float32_rounding():
+    """method='auto' runs the 32-channel 3x3 layers with Winograd: the same
+    values as the exact float64 forward to float32 rounding."""
+    module = randomise(ContextModule(32, dtype=np.float32), seed=4)
+    x = random((1, 32, 21, 18), np.float32, seed=6)
+    exact = module(x.astype(np.float64))
+    fast = module(x, method="auto")
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(fast, exact, rtol=0, atol=2e-6 * np.abs(exact).max())
+    assert not np.array_equal(fast, module(x))        # it did take the other path
+    with pytest.raises(ValueError, match="method must be one of 'gemm', 'auto'; got 'fft'"):
+        module(x, method="fft")
