@@ -110,6 +110,14 @@ def warn_caller(message, category=UserWarning):
     warnings.warn(message, category, stacklevel=level)
 
 
+def check_dtype(value, name="dtype"):
+    """``np.dtype(value)``, or a TypeError naming the argument."""
+    try:
+        return np.dtype(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a NumPy dtype, got {_describe(value)}") from None
+
+
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices`` (strings), else raise."""
     if not isinstance(value, str) or value not in choices:

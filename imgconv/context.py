@@ -48,10 +48,7 @@ def _check_dilations(dilations):
 
 
 def _check_dtype(dtype):
-    try:
-        result = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be a NumPy dtype, got {v._describe(dtype)}") from None
+    result = v.check_dtype(dtype)
     if result not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {result}")
     return result

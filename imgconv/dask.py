@@ -372,22 +372,17 @@ def _restore_axes(out, axis):
 
 def _nan_aware_range(array):
     """Delayed (min, max), ignoring NaN when there are some (scikit-image's
-    rule): one task per chunk and one to combine them."""
+    rule): the NumPy path's range of each chunk, then theirs (fmin and fmax
+    skip the chunks that are all NaN)."""
     import dask
 
-    def chunk_range(block):
-        flat = np.asarray(block).ravel()
-        # fmin/fmax skip NaN without the warning nanmin gives on all-NaN chunks
-        return flat.min(), flat.max(), np.fmin.reduce(flat), np.fmax.reduce(flat)
+    rs = _resize_module()
 
     def combine(ranges):
-        lo, hi, nan_lo, nan_hi = zip(*ranges)
-        lo, hi = np.min(lo), np.max(hi)
-        if np.isnan(lo):
-            return np.fmin.reduce(nan_lo), np.fmax.reduce(nan_hi)
-        return lo, hi
+        lo, hi = zip(*ranges)
+        return np.fmin.reduce(lo), np.fmax.reduce(hi)
 
-    parts = [dask.delayed(chunk_range)(c) for c in array.to_delayed().ravel()]
+    parts = [dask.delayed(rs._input_range)(c) for c in array.to_delayed().ravel()]
     return dask.delayed(combine, nout=2)(parts)
 
 
@@ -407,13 +402,12 @@ def _clip_cval_lazy(out, lo, hi, mode, cval, dtype):
     reaches it."""
     import dask
 
+    rs = _resize_module()
+
     out_lo, out_hi = _nan_aware_range(out)
 
     def bounds(lo, hi, out_lo, out_hi):
-        if mode == "constant" and not lo <= cval <= hi and out_lo <= cval <= out_hi:
-            c = np.dtype(dtype).type(cval)
-            return min(lo, c), max(hi, c)
-        return lo, hi
+        return rs._clip_bounds((lo, hi), (out_lo, out_hi), mode, cval, dtype)
 
     new_lo, new_hi = dask.delayed(bounds, nout=2)(lo, hi, out_lo, out_hi)
     return out.map_blocks(lambda b, a, z: np.clip(b, np.asarray(a), np.asarray(z)),

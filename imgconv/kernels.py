@@ -47,7 +47,7 @@ def _bilinear_1d(factor, align_corners):
 
 def _as_weight(kernel_2d, channels, dtype):
     """A 2-D kernel as itself, or as a per-channel (C, 1, kh, kw) weight."""
-    dtype = np.dtype(dtype)
+    dtype = v.check_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"dtype must be a float dtype, got {dtype}")
     kernel_2d = kernel_2d.astype(dtype)

@@ -306,15 +306,21 @@ def _input_range(image, n_threads=1):
     return lo, hi
 
 
-def _clip_cval(image_range, out, mode, cval, dtype):
-    """scikit-image's _clip_warp_output after the fact: the bounds widened to
-    cval when mode 'constant' put cval inside the output's range."""
+def _clip_bounds(image_range, out_range, mode, cval, dtype):
+    """scikit-image's _clip_warp_output bounds: the input's range, widened to
+    cval when mode 'constant' put a cval outside it inside the output's range
+    (``out_range`` is only read then)."""
     lo, hi = image_range
-    if mode == "constant" and not lo <= cval <= hi:
-        out_lo, out_hi = _input_range(out)
-        if out_lo <= cval <= out_hi:
-            c = dtype.type(cval)
-            lo, hi = min(lo, c), max(hi, c)
+    if _cval_outside(image_range, mode, cval) and out_range[0] <= cval <= out_range[1]:
+        c = np.dtype(dtype).type(cval)
+        return min(lo, c), max(hi, c)
+    return lo, hi
+
+
+def _clip_cval(image_range, out, mode, cval, dtype):
+    """Clip ``out`` in place to :func:`_clip_bounds`."""
+    out_range = _input_range(out) if _cval_outside(image_range, mode, cval) else None
+    lo, hi = _clip_bounds(image_range, out_range, mode, cval, dtype)
     np.clip(out, np.asarray(lo), np.asarray(hi), out=out)
 
 

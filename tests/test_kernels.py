@@ -103,6 +103,8 @@ def test_kernel_dtype_and_channels():
         (lambda: bilinear_kernel(2, channels=0), ValueError, "channels must be >= 1, got 0"),
         (lambda: nearest_kernel(2, dtype=np.int32), TypeError,
          "dtype must be a float dtype, got int32"),
+        (lambda: bilinear_kernel(2, dtype="abc"), TypeError,
+         "dtype must be a NumPy dtype, got 'abc'"),
         (lambda: nearest_kernel(-1), ValueError, "factor must be >= 1, got -1"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
