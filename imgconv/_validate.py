@@ -351,3 +351,32 @@ def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {_describe(value)}")
     return bool(value)
+
+
+def check_out(out, shape, dtype, inputs=(), *, contiguous=True, name="out"):
+    """Validate a caller-provided output array; return it (or None).
+
+    ``out`` must be a writeable ndarray of exactly ``shape`` and ``dtype``
+    (native byte order), C-contiguous when ``contiguous``, and share no
+    memory with any array of ``inputs``. Everything is checked before the
+    caller writes anything, so a refused ``out`` is left untouched.
+    """
+    if out is None:
+        return None
+    shape, dtype = tuple(int(s) for s in shape), np.dtype(dtype)
+    expected = f"an array of shape {shape} and dtype {dtype} (the result's)"
+    if not isinstance(out, np.ndarray) or isinstance(out, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be {expected}, got {_describe(out)}")
+    if out.shape != shape or out.dtype != dtype or not out.dtype.isnative:
+        raise ValueError(
+            f"{name} must be {expected}, got shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only; pass a writeable array")
+    if contiguous and not out.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (strides {out.strides} given)")
+    for array in inputs:
+        if isinstance(array, np.ndarray) and np.shares_memory(out, array):
+            raise ValueError(
+                f"{name} shares memory with an input; pass a separate array (the "
+                "computation reads the input while it writes the output)")
+    return out
