@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _validate as v
 from ._ext import atrous as _atrous
-from .dask import dask_aware
+from .dask import dask_aware, lazy_atrous_filter, lazy_multiscale_features, lazy_starlet
 from ._threads import effective_n_threads
 
 __all__ = ["atrous_filter", "starlet", "istarlet", "multiscale_features", "B3_SPLINE"]
@@ -118,7 +118,7 @@ def _smooth(planes, taps, dilation, code, cval, n_threads, out, detail=None):
 
 # --------------------------------------------------------- atrous_filter ---
 
-@dask_aware
+@dask_aware(lazy_atrous_filter)
 def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_axis=None,
                   preserve_range=False, n_threads=None):
     """Correlate each channel with a small kernel whose taps are ``dilation`` apart.
@@ -190,7 +190,7 @@ def _check_n_scales(n_scales):
     return v.check_int(n_scales, "n_scales", min_value=1, max_value=MAX_SCALES)
 
 
-@dask_aware
+@dask_aware(lazy_starlet)
 def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
             preserve_range=False, n_threads=None, max_pixels=None):
     """Isotropic undecimated wavelet transform ("starlet", à trous algorithm).
@@ -334,7 +334,7 @@ def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threa
                                         n_threads)
 
 
-@dask_aware
+@dask_aware(lazy_multiscale_features)
 def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_scales=6,
                         mode="mirror", cval=0.0, channel_axis=None, n_threads=None,
                         max_pixels=None):

@@ -3,24 +3,36 @@
 Given a dask array, :func:`imgconv.upscale`, :func:`imgconv.resize`,
 :func:`imgconv.rescale`, :func:`imgconv.atrous_filter`, :func:`imgconv.starlet`
 and :func:`imgconv.multiscale_features` return a lazy dask array equal to the
-NumPy result, for any chunking. They compute each chunk with just enough
-neighbouring pixels (its halo): one input pixel for a bilinear upscale,
-``dilation * (k // 2)`` for a filter, the sum for a chain. The border mode is
-applied inside the chunks that touch the image border, the way scikit-image
-and dask-image do it (``map_overlap(..., boundary='none')``), except 'wrap',
-whose halo comes from the opposite side of the image. Chunks smaller than
-the halo are merged with their neighbours first. Each chunk runs on one
-thread unless ``n_threads`` says otherwise: dask runs the chunks in parallel.
+NumPy result, for any chunking.
+
+Resampling runs the same plan as the NumPy path (:mod:`imgconv._plan`):
+:func:`execute_lazy` computes each output chunk in one task from exactly the
+input pixels its taps read, with the tables cut to the chunk, through the
+NumPy executor's :func:`imgconv._resample.run_steps`, so the bits are the
+NumPy ones. The B-spline prefilter (orders >= 2) is recursive along whole
+lines; chunks run it with a halo long enough for the recursion's memory to
+fall below float64 precision (the result differs from the NumPy one by
+rounding only).
+
+The filters compute each chunk with just enough neighbouring pixels (its
+halo): ``dilation * (k // 2)`` for a filter, the sum for a chain. The border
+mode is applied inside the chunks that touch the image border, the way
+scikit-image and dask-image do it (``map_overlap(..., boundary='none')``),
+except 'wrap', whose halo comes from the opposite side of the image. Chunks
+smaller than the halo are merged with their neighbours first. Each chunk runs
+on one thread unless ``n_threads`` says otherwise: dask runs the chunks in
+parallel.
 
 Install with ``pip install imgconv[dask]``.
 """
+import dataclasses
 import functools
 
 import numpy as np
 
 from . import _validate as v
 
-__all__ = ["is_dask_array", "dask_aware"]
+__all__ = ["is_dask_array", "dask_aware", "execute_lazy"]
 
 #: ndimage mode names whose extension is periodic.
 _WRAP_MODES = ("wrap", "grid-wrap")
@@ -31,17 +43,27 @@ def is_dask_array(value):
     return type(value).__module__.startswith("dask.") and hasattr(value, "map_overlap")
 
 
-def dask_aware(fn):
-    """Let the image function ``fn(image, ...)`` take a dask array: its dask
-    version below (same name, same arguments) runs instead."""
-    @functools.wraps(fn)
-    def wrapper(image, *args, **kwargs):
-        if is_dask_array(image):
-            v.check_array(image._meta, "image")      # a masked dask array is refused too
-            return globals()[f"_dask_{fn.__name__}"](fn, image, *args, **kwargs)
-        return fn(image, *args, **kwargs)
+def dask_aware(lazy):
+    """Decorator: the image function ``fn(image, ...)`` given a dask array
+    runs ``lazy(fn, image, ...)`` instead (same arguments), its Dask version
+    from this module."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(image, *args, **kwargs):
+            if is_dask_array(image):
+                v.check_array(image._meta, "image")  # a masked dask array is refused too
+                return lazy(fn, image, *args, **kwargs)
+            return fn(image, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+def _image_shaped(image):
+    """A NumPy stand-in with the shape and dtype of a lazy image and no data,
+    for validating arguments exactly as the NumPy path does."""
+    return np.broadcast_to(np.zeros((), image.dtype.newbyteorder("=")), image.shape)
 
 
 def _spatial_axes(image, channel_axis):
@@ -66,7 +88,7 @@ def _probe(fn, image, axis, *args, **kwargs):
 
 # ------------------------------------------------------------- filters ---
 
-def _dask_atrous_filter(fn, image, kernel, dilation, *, mode="reflect", cval=0.0,
+def lazy_atrous_filter(fn, image, kernel, dilation, *, mode="reflect", cval=0.0,
                         channel_axis=None, preserve_range=False, n_threads=None):
     axis, spatial = _spatial_axes(image, channel_axis)
     kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
@@ -85,7 +107,7 @@ def _starlet_halo(n_scales):
     return 2 * (2**n_scales - 1)
 
 
-def _dask_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
+def lazy_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
                   preserve_range=False, n_threads=None, max_pixels=None):
     axis, spatial = _spatial_axes(image, channel_axis)
     kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
@@ -104,7 +126,7 @@ def _dask_starlet(fn, image, n_scales, *, mode="mirror", cval=0.0, channel_axis=
     return planes.transpose((planes.ndim - 1,) + tuple(range(planes.ndim - 1)))
 
 
-def _dask_multiscale_features(fn, image, *, intensity=True, edges=True, texture=True,
+def lazy_multiscale_features(fn, image, *, intensity=True, edges=True, texture=True,
                               n_scales=6, mode="mirror", cval=0.0, channel_axis=None,
                               n_threads=None, max_pixels=None):
     import dask.array as da
@@ -142,7 +164,7 @@ def merge_small_chunks(chunks, minimum):
     return tuple(merged)
 
 
-def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
+def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=None,
              new_axis_size=None, dtype=None):
     """Apply ``block_fn`` chunk by chunk with ``halo`` pixels of context.
 
@@ -154,15 +176,15 @@ def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
         ``factors[i]`` output pixels per input pixel along spatial axis ``i``
         and, if ``new_axis_size``, a new last axis of that size.
     image : dask.array.Array
-    halo : (int, int)
+    halo : sequence of int
         Input pixels of context needed on each side, per spatial axis.
-    spatial_axes : (int, int)
-        The image's row and column axes.
+    spatial_axes : sequence of int
+        The image's spatial axes.
     wrap : bool
         The border mode is periodic: chunks at the border take their halo from
         the opposite side.
-    factors : (int, int)
-        Output pixels per input pixel along the spatial axes.
+    factors : sequence of int, optional
+        Output pixels per input pixel along the spatial axes (default 1).
     new_axis_size : int, optional
     dtype : numpy dtype of the result.
 
@@ -174,6 +196,7 @@ def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
     import dask.array as da
 
     halo = tuple(int(h) for h in halo)
+    factors = (1,) * len(halo) if factors is None else tuple(factors)
     chunks = list(image.chunks)
     for axis, h in zip(spatial_axes, halo):
         chunks[axis] = merge_small_chunks(image.chunks[axis], max(1, h))
@@ -185,8 +208,8 @@ def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
         boundary[axis] = "none"
     periodic = {}
     for axis, h in zip(spatial_axes, halo):
-        depth[axis] = h
         # one chunk has no neighbour: its own border mode is then exact
+        depth[axis] = h if len(image.chunks[axis]) > 1 else 0
         periodic[axis] = wrap and h > 0 and len(image.chunks[axis]) > 1
         boundary[axis] = "periodic" if periodic[axis] else "none"
 
@@ -204,7 +227,7 @@ def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
         result = block_fn(block)
         index = [slice(None)] * result.ndim
         for axis, h, f in zip(spatial_axes, halo, factors):
-            if h == 0:
+            if depth[axis] == 0:
                 continue
             before = h if periodic[axis] or location[axis] > 0 else 0
             after = h if periodic[axis] or location[axis] < counts[axis] - 1 else 0
@@ -219,306 +242,286 @@ def map_halo(block_fn, image, halo, spatial_axes, *, wrap=False, factors=(1, 1),
 
 # ----------------------------------------------------------- resampling ---
 
-def _resize_module():
-    """imgconv.resize the module (the package's ``resize`` is the function)."""
-    import importlib
-
-    return importlib.import_module(f"{__package__}.resize")
+#: The prefilter's recursion, restarted at a chunk's edge, has decayed below
+#: this relative size by the end of the chunk's halo.
+PREFILTER_DECAY = 1e-20
 
 
-def _image_shaped(image):
-    """A NumPy stand-in with the shape and dtype of a lazy image and no data,
-    for validating arguments exactly as the NumPy path does."""
-    return np.broadcast_to(np.zeros((), image.dtype.newbyteorder("=")), image.shape)
+def prefilter_halo(order):
+    """Pixels of halo after which the B-spline prefilter of ``order`` forgets
+    where it started: its largest pole's powers fall below PREFILTER_DECAY."""
+    from ._taps import SPLINE_POLES
+
+    z = max(abs(p) for p in SPLINE_POLES[order])
+    return int(np.ceil(np.log(PREFILTER_DECAY) / np.log(z)))
 
 
-def _dask_upscale(fn, image, factor, *, method="auto", max_pixels=None, **kwargs):
-    rs = _resize_module()
+def execute_lazy(plan, image, n_threads=1):
+    """Carry out a resampling plan on a dask array, lazily.
 
-    # every method gives the polyphase pixels; chunks run the tap-table kernel
-    v.check_choice(method, "method", rs.UPSCALE_METHODS)
-    req = _request(image, **kwargs)
-    factor = v.check_pair(factor, "factor", min_value=1)
-    out_hw = tuple(f * n for f, n in zip(factor, req.spatial))
-    req.check_output(out_hw, max_pixels)
-    return _resample_lazy(req, image, out_hw)
-
-
-def _dask_resize(fn, image, output_shape, *, anti_aliasing=None, anti_aliasing_sigma=None,
-                 max_pixels=None, **kwargs):
-    rs = _resize_module()
-
-    req = _request(image, implied_channels=True, **kwargs)
-    out_hw = rs._check_output_shape(output_shape, req)
-    req.check_output(out_hw, max_pixels)
-    return _resample_lazy(req, image, out_hw, anti_aliasing, anti_aliasing_sigma)
-
-
-def _dask_rescale(fn, image, scale, *, anti_aliasing=None, anti_aliasing_sigma=None,
-                  max_pixels=None, **kwargs):
-    rs = _resize_module()
-
-    req = _request(image, **kwargs)
-    out_hw = rs._rescaled_shape(scale, req.spatial)
-    req.check_output(out_hw, max_pixels)
-    return _resample_lazy(req, image, out_hw, anti_aliasing, anti_aliasing_sigma)
-
-
-def _request(image, *, order=None, mode="reflect", cval=0.0, clip=True, channel_axis=None,
-             preserve_range=False, preserve_dtype=False, n_threads=None,
-             implied_channels=False):
-    rs = _resize_module()
-
-    return rs._Request(_image_shaped(image), channel_axis, order, mode, cval, clip,
-                       preserve_range, preserve_dtype, _block_threads(n_threads),
-                       implied_channels)
-
-
-def _output_chunks(in_chunks, n, m):
-    """Output chunks along an axis of n -> m pixels: the input's, scaled."""
-    if m % n == 0:
-        return tuple(c * (m // n) for c in in_chunks)
-    bounds = np.round(np.cumsum((0,) + tuple(in_chunks)) * (m / n)).astype(int)
-    sizes = tuple(int(b) for b in np.diff(bounds) if b > 0)
-    return sizes if sum(sizes) == m else (m,)
-
-
-def _local_taps(index, weight):
-    """The input lines a block of taps reads, and the taps renumbered into them
-    (-1, the constant, stays -1)."""
-    lines = np.unique(index[index >= 0])
-    local = np.where(index >= 0, np.searchsorted(lines, index), -1)
-    return lines, local, weight
-
-
-def _resample_lazy(req, image, out_hw, anti_aliasing=None, anti_aliasing_sigma=None):
-    """``_resample`` of the NumPy path, one output chunk at a time.
-
-    Each axis's tap table is computed once for the whole image, exactly as
-    the NumPy path computes it; an output chunk reads only the input rows
-    and columns its taps name and runs the same compiled kernel with the
-    same order of operations, so the result equals the NumPy one bit for bit.
-    The clip bounds (the whole input's range) are computed lazily first.
+    Every rule comes from the plan: the reading of the image, blur,
+    prefilter, tables, passes, clip and dtypes are the NumPy executor's, run
+    chunk by chunk.
     """
     import dask.array as da
 
-    rs = _resize_module()
+    from . import _resample as rs
 
-    axis, (height, width) = req.axis, req.spatial
-    dtype = req.array.dtype
-    hwc = image[..., None] if axis is None else da.moveaxis(image, axis, -1)
-    hwc = hwc.astype(dtype)                                      # native byte order
-    if dtype == np.float16:
-        hwc = hwc.astype(np.float32)
-    sigmas = rs._anti_aliasing_sigmas(req, out_hw, anti_aliasing, anti_aliasing_sigma)
-    chunks = (_output_chunks(hwc.chunks[0], height, out_hw[0]),
-              _output_chunks(hwc.chunks[1], width, out_hw[1]))
+    light = _light(plan)
+    x = image.map_blocks(functools.partial(rs.read_source, light), dtype=_read_dtype(plan))
+    if plan.gather:
+        source = x
+        if plan.blur:
+            x = _blur_lazy(plan, x)
+        out = x if not plan.axes else _resample_chunks(
+            light, x, plan.tables(), _output_chunks(plan, x), x.dtype, n_threads=n_threads)
+        if plan.clip != "none":
+            out = _clip_late_lazy(out, _range_lazy(rs.input_range, source), plan, source.dtype)
+        if out.dtype != plan.result_dtype:
+            out = out.map_blocks(functools.partial(rs.to_result, light),
+                                 dtype=plan.result_dtype)
+        return out
+    if plan.identity:
+        return x.map_blocks(_identity_block, light, dtype=plan.result_dtype)
 
-    if req.order == 0 and sigmas == (0.0, 0.0):
-        tables = ((rs._nearest_index(height, out_hw[0])[:, None], None),
-                  (rs._nearest_index(width, out_hw[1])[:, None], None))
-        out = _gather_lazy(hwc, tables, chunks, _nearest_block, hwc.dtype)
-        return _restore_axes(out, axis)
-    if req.order == 0 and hwc.dtype.kind != "f":
-        return _blurred_integer_nearest_lazy(req, image, out_hw, sigmas)
-
-    tables = tuple(rs._axis_taps(n, m, req.order, req.code, s)
-                   for n, m, s in zip(req.spatial, out_hw, sigmas))
-    rows_first = out_hw[0] < height
-    run = dict(code=req.code, cval=req.cval, n_threads=req.n_threads, rows_first=rows_first)
-
-    integer = (req.preserve_dtype and req.order == 1 and dtype in rs._INTEGER_KERNELS)
-    if integer:
-        lo, hi = (da.min(hwc), da.max(hwc)) if req.clip else (None, None)
-        outside = (req.mode == "constant" and req.clip
-                   and not _in_range_delayed(lo, hi, req.cval))
-        if not outside:
-            info = np.iinfo(dtype)
-            bounds = (lo, hi) if req.clip else (int(info.min), int(info.max))
-            out = _gather_lazy(hwc, tables, chunks, _resample_block, dtype, bounds=bounds,
-                               compute=rs._INTEGER_KERNELS[dtype], out_dtype=dtype,
-                               clip=True, **run)
-            return _restore_axes(out, axis)
-
-    if req.order == 1:
-        floats = hwc.map_blocks(v.image_to_float, req.preserve_range or req.preserve_dtype,
-                                dtype=v.float_dtype_for(hwc.dtype))
-    else:
-        floats = hwc
-    compute = v.float_dtype_for(floats.dtype)
-    floats = floats.astype(compute)
-    if req.order == 1 and out_hw == req.spatial and sigmas == (0.0, 0.0):
-        out = floats                # ndimage.zoom's identity at zoom 1, as _resample
-    else:
-        lo, hi = _nan_aware_range(floats) if req.clip else (0.0, 0.0)
-        # in mode 'constant' the bounds may widen to cval depending on the
-        # result: clip afterwards (what the kernel's own clip gives when not)
-        late = req.clip and req.mode == "constant"
-        out = _gather_lazy(floats, tables, chunks, _resample_block, compute, bounds=(lo, hi),
-                           compute=compute, out_dtype=compute, clip=req.clip and not late,
-                           **run)
-        if late:
-            out = _clip_cval_lazy(out, lo, hi, req.mode, req.cval, compute)
-    if req.preserve_dtype:
-        out = out.map_blocks(rs._to_dtype, dtype, dtype=dtype)
-    return _restore_axes(out, axis)
+    image_range = _range_lazy(functools.partial(rs.source_range, light), x) \
+        if plan.clip != "none" else None
+    scale = plan.scale if plan.source == "scale" else 1.0
+    if plan.order >= 2:
+        if plan.blur is not None:
+            floats = x if x.dtype.kind == "f" else x.map_blocks(
+                functools.partial(rs.as_floats, light), dtype=np.float64)
+            x = _blur_lazy(plan, floats)
+        if plan.source == "scale" and plan.blur is None:
+            x = x.map_blocks(functools.partial(rs.as_floats, light), dtype=np.float64)
+        x = _coefficients_lazy(plan, x, n_threads)
+        scale = 1.0
+    # an integer result in mode 'constant' may need scikit-image's late clip,
+    # which needs the float result first
+    late_possible = plan.clip != "none" and plan.mode == "constant"
+    run_plan = light
+    if late_possible and plan.out_dtype.kind != "f":
+        run_plan = dataclasses.replace(light, out_dtype=np.dtype(np.float64))
+    out = _resample_chunks(run_plan, x, plan.tables(), _output_chunks(plan, x, image),
+                           run_plan.out_dtype, scale=scale, image_range=image_range,
+                           n_threads=n_threads)
+    if late_possible:
+        out = _clip_late_lazy(out, image_range, plan, run_plan.out_dtype, only_if_outside=True)
+    if out.dtype != plan.result_dtype:
+        out = out.map_blocks(functools.partial(rs.to_result, light), dtype=plan.result_dtype)
+    return out
 
 
-def _restore_axes(out, axis):
-    import dask.array as da
+def _read_dtype(plan):
+    if plan.source == "float":
+        return np.dtype(np.float64)
+    if plan.source == "float32":
+        return np.dtype(np.float32)
+    return plan.dtype
 
-    return out[..., 0] if axis is None else da.moveaxis(out, -1, axis)
+
+def _light(plan):
+    """The plan without its tables, as the tasks carry it (the tables go to
+    each task cut to its chunk)."""
+    return dataclasses.replace(plan, axes={})
 
 
-def _nan_aware_range(array):
-    """Delayed (min, max), ignoring NaN when there are some (scikit-image's
-    rule): the NumPy path's range of each chunk, then theirs (fmin and fmax
-    skip the chunks that are all NaN)."""
+def _identity_block(block, plan):
+    from . import _resample as rs
+
+    y = rs.as_floats(plan, block) if plan.source == "scale" and plan.out_dtype.kind == "f" \
+        else block
+    return rs.to_result(plan, np.array(y, dtype=plan.out_dtype, copy=True))
+
+
+def _range_lazy(range_fn, array):
+    """Delayed (min, max) of ``array``, ignoring NaN when there are some
+    (scikit-image's rule): ``range_fn`` of each chunk, then theirs (fmin and
+    fmax skip the chunks that are all NaN)."""
     import dask
-
-    rs = _resize_module()
 
     def combine(ranges):
         lo, hi = zip(*ranges)
         return np.fmin.reduce(lo), np.fmax.reduce(hi)
 
-    parts = [dask.delayed(rs._input_range)(c) for c in array.to_delayed().ravel()]
-    return dask.delayed(combine, nout=2)(parts)
+    parts = [dask.delayed(range_fn)(c) for c in array.to_delayed().ravel()]
+    return dask.delayed(combine)(parts)
 
 
-def _in_range_delayed(lo, hi, cval):
-    """Whether cval lies in [lo, hi], computed now: the graph depends on it
-    (only for integer results in mode 'constant', where the NumPy path picks
-    its kernel by it)."""
+def _clip_late_lazy(out, image_range, plan, dtype, only_if_outside=False):
+    """scikit-image's clip to the input's range, widened to cval in mode
+    'constant' when cval lies outside it and the output reaches it; with
+    ``only_if_outside``, only when cval lies outside (the kernels clipped
+    the other cases already)."""
     import dask
 
-    lo, hi = dask.compute(lo, hi)
-    return bool(lo <= cval <= hi)
+    from . import _resample as rs
+
+    out_range = _range_lazy(rs.input_range, out)
+
+    def bounds(image_range, out_range):
+        if only_if_outside and not rs.cval_outside(image_range, plan.mode, plan.cval):
+            return None
+        return rs.clip_bounds(image_range, out_range, plan.mode, plan.cval, dtype)
+
+    def clip(block, bounds):
+        if bounds is None:
+            return block
+        return np.clip(block, np.asarray(bounds[0]), np.asarray(bounds[1]))
+
+    return out.map_blocks(clip, dask.delayed(bounds)(image_range, out_range), dtype=out.dtype)
 
 
-def _clip_cval_lazy(out, lo, hi, mode, cval, dtype):
-    """scikit-image's ``_clip_warp_output``: clip to the input's range, widened
-    to cval in mode 'constant' when cval lies outside it and the output
-    reaches it."""
-    import dask
+def _blur_lazy(plan, x):
+    """The plan's scipy.ndimage Gaussian, chunk by chunk with its halo."""
+    from . import _resample as rs
 
-    rs = _resize_module()
-
-    out_lo, out_hi = _nan_aware_range(out)
-
-    def bounds(lo, hi, out_lo, out_hi):
-        return rs._clip_bounds((lo, hi), (out_lo, out_hi), mode, cval, dtype)
-
-    new_lo, new_hi = dask.delayed(bounds, nout=2)(lo, hi, out_lo, out_hi)
-    return out.map_blocks(lambda b, a, z: np.clip(b, np.asarray(a), np.asarray(z)),
-                          new_lo, new_hi, dtype=out.dtype)
+    light = _light(plan)
+    axes = [a for a, s in enumerate(plan.blur) if s > 0]
+    halo = [int(4.0 * plan.blur[a] + 0.5) for a in axes]
+    return map_halo(lambda block: rs.blur(light, block), x, halo, axes,
+                    wrap=plan.filter_mode in _WRAP_MODES)
 
 
-def _gather_lazy(hwc, tables, chunks, block_fn, dtype, bounds=None, **kwargs):
-    """Output chunks of ``block_fn(sub, rows, cols, bounds, **kwargs)``, each
-    computed from the input lines its taps read.
+def _coefficients_lazy(plan, x, n_threads):
+    """The plan's B-spline coefficients, chunk by chunk with a halo that makes
+    the restarted recursion exact to float64 rounding."""
+    import dask.array as da
 
-    One task per output chunk, reading the input chunks that hold those lines
-    directly (a hand-built graph: slicing the dask array per output chunk
-    would add layers by the hundred for small chunks). ``bounds`` may be a
-    delayed pair computed from the whole image.
+    from . import _resample as rs
+
+    light = _light(plan)
+    if plan.prepad:
+        pad = [(plan.prepad, plan.prepad) if a in plan.prefilter else (0, 0)
+               for a in range(x.ndim)]
+        if plan.filter_mode == "nearest":
+            x = da.pad(x, pad, mode="edge")
+        else:
+            x = da.pad(x, pad, mode="constant",
+                       constant_values=np.asarray(plan.cval).astype(x.dtype))
+    halo = [prefilter_halo(plan.order)] * len(plan.prefilter)
+
+    def block_coefficients(block):
+        # padded already: the chunk is prefiltered as it is
+        return rs.coefficients(dataclasses.replace(light, prepad=0), block, n_threads)
+
+    return map_halo(block_coefficients, x, halo, plan.prefilter,
+                    wrap=plan.filter_mode in _WRAP_MODES, dtype=np.float64)
+
+
+def _output_chunks(plan, x, image=None):
+    """Output chunks: along a resampled axis the input's chunk boundaries
+    scaled by the zoom (the coefficient line's padding left out), else the
+    input's."""
+    chunks = []
+    for a, in_chunks in enumerate(x.chunks):
+        if a not in plan.axes:
+            chunks.append(in_chunks)
+            continue
+        n, m = plan.in_shape[a], plan.out_shape[a]
+        base = in_chunks if image is None or plan.order < 2 else image.chunks[a]
+        if m % n == 0:
+            chunks.append(tuple(c * (m // n) for c in base))
+            continue
+        edges = np.round(np.cumsum((0,) + tuple(base)) * (m / n)).astype(int)
+        sizes = tuple(int(b) for b in np.diff(edges) if b > 0)
+        chunks.append(sizes if sum(sizes) == m else (m,))
+    return tuple(chunks)
+
+
+def _resample_chunks(plan, x, tables, out_chunks, dtype, *, scale=1.0, image_range=None,
+                     n_threads=1):
+    """One task per output chunk: the input pixels its taps read, cut from the
+    chunks of ``x`` that hold them, and the plan's passes (or the gather) on
+    them with the tables cut to the chunk.
+
+    A hand-built graph: slicing the dask array per output chunk would add
+    layers by the hundred for small chunks.
     """
-    import functools
-
     import dask
     import dask.array as da
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    hwc = hwc.rechunk({2: -1})
-    (row_index, row_weight), (col_index, col_weight) = tables
-    edges = [np.cumsum((0,) + c) for c in hwc.chunks[:2]]
-    bounds = dask.delayed(tuple)(list(bounds)) if bounds is not None else dask.delayed(None)
-    fn = functools.partial(_block_from_chunks, functools.partial(block_fn, **kwargs))
-    name = f"imgconv-resample-{tokenize(hwc, tables, chunks, block_fn, dtype, bounds, kwargs)}"
-
-    def split(index, weight, start, size):
-        return _local_taps(index[start:start + size],
-                           None if weight is None else weight[start:start + size])
+    edges = [np.cumsum((0,) + c) for c in x.chunks]
+    out_edges = [np.cumsum((0,) + c) for c in out_chunks]
+    bounds = dask.delayed(image_range) if image_range is not None else dask.delayed(None)
+    name = "imgconv-resample-" + tokenize(x, plan.steps, plan.gather, plan.out_dtype, scale,
+                                          out_chunks, [tables[a] for a in sorted(tables)],
+                                          bounds)
+    task = functools.partial(_chunk, plan, scale=scale, n_threads=n_threads)
 
     graph = {}
-    r0 = 0
-    for bi, rh in enumerate(chunks[0]):
-        lines_r, local_r, w_r = split(row_index, row_weight, r0, rh)
-        parts_r, pick_r = _chunk_picks(lines_r, edges[0])
-        c0 = 0
-        for bj, cw in enumerate(chunks[1]):
-            lines_c, local_c, w_c = split(col_index, col_weight, c0, cw)
-            parts_c, pick_c = _chunk_picks(lines_c, edges[1])
-            keys = [[(hwc.name, a, b, 0) for b in parts_c] for a in parts_r]
-            graph[(name, bi, bj, 0)] = (fn, keys, pick_r, pick_c, (local_r, w_r),
-                                        (local_c, w_c), bounds.key)
-            c0 += cw
-        r0 += rh
-    layers = HighLevelGraph.from_collections(name, graph, dependencies=[hwc, bounds])
-    return da.Array(layers, name, chunks + ((hwc.shape[2],),), dtype=dtype)
+    for block in np.ndindex(*[len(c) for c in out_chunks]):
+        parts, picks, local = [], [], {}
+        for a, b in enumerate(block):
+            o0, o1 = out_edges[a][b], out_edges[a][b + 1]
+            if a in tables:
+                index, weight = tables[a]
+                lines, local_index = _local_lines(index[o0:o1])
+                local[a] = (local_index, weight[o0:o1])
+            else:
+                lines = np.arange(o0, o1)
+            chunk_ids, pick = _chunk_picks(lines, edges[a])
+            parts.append(chunk_ids)
+            picks.append(pick)
+        keys = np.empty([len(p) for p in parts], dtype=object)
+        for where in np.ndindex(*keys.shape):
+            keys[where] = (x.name,) + tuple(parts[a][w] for a, w in enumerate(where))
+        graph[(name,) + block] = (task, keys.tolist(), picks, local, bounds.key)
+    layers = HighLevelGraph.from_collections(name, graph, dependencies=[x, bounds])
+    return da.Array(layers, name, out_chunks, dtype=dtype,
+                    meta=np.empty((0,) * len(out_chunks), dtype))
+
+
+def _local_lines(index):
+    """The input lines a block of taps reads, and the taps renumbered into them
+    (-1, the constant, stays -1)."""
+    lines = np.unique(index[index >= 0])
+    if lines.size == 0:
+        lines = np.zeros(1, np.intp)            # only the constant is read
+    local = np.where(index >= 0, np.searchsorted(lines, index), -1).astype(np.intp)
+    return lines, local
 
 
 def _chunk_picks(lines, edges):
     """The chunks holding sorted ``lines`` (edges: chunk boundaries), and the
-    lines' positions in those chunks put end to end."""
-    if lines.size == 0:
-        lines = np.zeros(1, np.intp)            # only the constant is read
+    lines' positions in those chunks put end to end: a slice when they are
+    consecutive, else an index array."""
     chunk_of = np.searchsorted(edges, lines, side="right") - 1
     parts = np.unique(chunk_of)
     starts = np.concatenate([[0], np.cumsum(np.diff(edges)[parts])[:-1]])
     owner = np.searchsorted(parts, chunk_of)
-    return parts.tolist(), starts[owner] + lines - edges[parts[owner]]
+    pick = starts[owner] + lines - edges[parts[owner]]
+    if pick.size and (np.diff(pick) == 1).all():
+        pick = slice(int(pick[0]), int(pick[-1]) + 1)
+    return parts.tolist(), pick
 
 
-def _block_from_chunks(block_fn, chunks, pick_rows, pick_cols, rows, cols, bounds):
-    region = np.concatenate([np.concatenate(row, axis=1) for row in chunks], axis=0)
-    return block_fn(region[pick_rows][:, pick_cols], rows, cols, bounds)
+def _assemble(blocks):
+    """np.block of a nested list of chunks, without copying a single chunk."""
+    single = blocks
+    while isinstance(single, list) and len(single) == 1:
+        single = single[0]
+    return single if not isinstance(single, list) else np.block(blocks)
 
 
-def _nearest_block(sub, rows, cols, bounds):
-    return sub[np.ix_(rows[0][:, 0], cols[0][:, 0])]
+def _chunk(plan, blocks, picks, local, image_range, *, scale, n_threads):
+    """One output chunk: the region of the input the taps read, then the
+    plan's passes on it."""
+    from . import _resample as rs
 
-
-def _resample_block(sub, rows, cols, bounds, *, compute, out_dtype, clip, code, cval,
-                    n_threads, rows_first):
-    rs = _resize_module()
-
-    planes = np.ascontiguousarray(sub)[None]
-    out = rs._run_resample(planes, (rows[0].shape[0], cols[0].shape[0]), rows, cols, 0, code,
-                           cval, bounds, clip, compute, out_dtype, n_threads,
-                           rows_first=rows_first)
-    return out[0]
-
-
-def _blurred_integer_nearest_lazy(req, image, out_hw, sigmas):
-    """order 0 with anti-aliasing on an integer image: scikit-image filters in
-    the integer dtype with scipy.ndimage (chunk by chunk with the filter's
-    halo), then takes the nearest pixels; clipped to the input's range."""
-    import dask.array as da
-    from scipy import ndimage
-
-    rs = _resize_module()
-
-    axis = req.axis
-    full_sigma = list(sigmas)
-    if axis is not None:
-        full_sigma.insert(axis, 0.0)
-    radius = [int(4.0 * s + 0.5) for s in sigmas]
-    spatial = tuple(i for i in range(image.ndim) if i != axis)
-    mode = v.PAD_TO_NDIMAGE[req.mode]
-    filtered = map_halo(lambda b: ndimage.gaussian_filter(b, full_sigma, cval=req.cval,
-                                                          mode=mode),
-                        image.astype(req.array.dtype), radius, spatial,
-                        wrap=mode in _WRAP_MODES)
-    hwc = filtered[..., None] if axis is None else da.moveaxis(filtered, axis, -1)
-    chunks = (_output_chunks(hwc.chunks[0], req.spatial[0], out_hw[0]),
-              _output_chunks(hwc.chunks[1], req.spatial[1], out_hw[1]))
-    tables = ((rs._nearest_index(req.spatial[0], out_hw[0])[:, None], None),
-              (rs._nearest_index(req.spatial[1], out_hw[1])[:, None], None))
-    out = _gather_lazy(hwc, tables, chunks, _nearest_block, hwc.dtype)
-    if req.clip:
-        source = image.astype(req.array.dtype)
-        lo, hi = _nan_aware_range(source)
-        out = _clip_cval_lazy(out, lo, hi, req.mode, req.cval, req.array.dtype)
-    return _restore_axes(out, axis)
+    region = _assemble(blocks)
+    for a, pick in enumerate(picks):
+        if isinstance(pick, slice):
+            if pick != slice(0, region.shape[a]):
+                region = region[(slice(None),) * a + (pick,)]
+        else:
+            region = np.take(region, pick, axis=a)
+    region = np.ascontiguousarray(region)
+    if plan.gather:
+        return rs.run_gather(region, local, n_threads=n_threads)
+    kernel_clip, _ = rs.clip_policy(plan, image_range)
+    bounds = rs.kernel_bounds(plan, image_range, kernel_clip)
+    return rs.run_steps(plan, region, local, scale=scale, bounds=bounds, clip=kernel_clip,
+                        n_threads=n_threads)

@@ -29,6 +29,8 @@ class Case:
     # an input on which one call takes a good fraction of a second; cases that
     # have one also take n_threads=
     long_shape: tuple = field(default=None)
+    # takes any number of dimensions (the resamplers): only 0-d is refused
+    any_ndim: bool = False
 
     def make_input(self, seed=0, dtype=np.float64, shape=None):
         rng = np.random.default_rng(seed)
@@ -85,19 +87,20 @@ CASES += [
 
 CASES += [
     Case("upscale", lambda x, **kw: imgconv.upscale(x, 3, order=1, **kw), (7, 5), "image",
-         accepts_bool=False, long_shape=(2500, 2500)),
+         accepts_bool=False, long_shape=(2500, 2500), any_ndim=True),
     Case("upscale-nearest-color",
-         lambda x: imgconv.upscale(x, (2, 3), order=0, channel_axis=0), (3, 6, 5), "nearest"),
+         lambda x: imgconv.upscale(x, (2, 3), order=0, channel_axis=0), (3, 6, 5), "nearest",
+         any_ndim=True),
     Case("upscale-subpixel-edge",
          lambda x: imgconv.upscale(x, 2, order=1, mode="edge", method="subpixel"), (6, 7),
          "image", accepts_bool=False),
     Case("resize-downscale",
          lambda x, **kw: imgconv.resize(x, (5, 4), order=1, channel_axis=-1, **kw),
-         (13, 11, 2), "image", accepts_bool=False),
-    Case("rescale-nearest", lambda x: imgconv.rescale(x, 1.7, order=0), (6, 9), "nearest"),
+         (13, 11, 2), "image", accepts_bool=False, any_ndim=True),
+    Case("rescale-nearest", lambda x: imgconv.rescale(x, 1.7, order=0), (6, 9), "nearest", any_ndim=True),
     Case("rescale-constant",
          lambda x: imgconv.rescale(x, 0.6, order=1, mode="constant", cval=0.2), (10, 7),
-         "image", accepts_bool=False),
+         "image", accepts_bool=False, any_ndim=True),
 ]
 
 CASE_IDS = [c.name for c in CASES]

@@ -442,11 +442,16 @@ IMAGE = np.zeros((4, 5))
         (lambda: upscale(IMAGE, 0), ValueError, "factor must be >= 1, got 0"),
         (lambda: upscale(IMAGE, 2.0), TypeError, "factor must be an integer, got 2.0"),
         (lambda: upscale(IMAGE, True), TypeError, "factor must be an integer, got the bool"),
-        (lambda: upscale(IMAGE, (2, 2, 2)), ValueError, "factor must be an integer or a pair"),
-        (lambda: upscale(IMAGE, 2, order=2), ValueError, "order must be 0 .* or 1 .*, got 2"),
+        (lambda: upscale(IMAGE, (2, 2, 2)), ValueError,
+         r"factor must be an integer or one per spatial axis \(2\)"),
+        (lambda: upscale(IMAGE, 2, order=6), ValueError,
+         r"order must be 0 \(nearest\), 1 \(linear\) or 2-5 \(B-splines\), got 6"),
+        (lambda: upscale(IMAGE, 2, order=-1), ValueError, "order must be 0 .*, got -1"),
         (lambda: upscale(IMAGE, 2, order="linear"), TypeError, "order must be an integer"),
         (lambda: upscale(IMAGE > 0, 2, order=1), ValueError,
          "order=1 is not defined for a bool image"),
+        (lambda: resize(IMAGE > 0, (3, 3), order=3), ValueError,
+         "order=3 is not defined for a bool image"),
         (lambda: upscale(IMAGE, 2, mode="mirror"), ValueError,
          "mode must be one of 'constant', 'edge', 'symmetric', 'reflect', 'wrap'; got 'mirror'"),
         (lambda: upscale(IMAGE, 2, cval="a"), TypeError, "cval must be a real number, got 'a'"),
@@ -457,14 +462,19 @@ IMAGE = np.zeros((4, 5))
          "preserve_dtype must be True or False, got None"),
         (lambda: upscale(IMAGE, 2, method="fft"), ValueError,
          "method must be one of 'auto', 'polyphase', 'gemm', 'subpixel', 'zero_insert'; got 'fft'"),
+        (lambda: upscale(IMAGE, 2, order=3, method="gemm"), ValueError,
+         r"method='gemm' runs the transposed convolution of 2-D NumPy images: .* order 0 or 1, "
+         r"got shape \(4, 5\) and order 3"),
+        (lambda: upscale(np.zeros((3, 4, 5)), 2, method="subpixel"), ValueError,
+         r"image must be 2-D \(with or without channels\).* got shape \(3, 4, 5\)"),
         (lambda: upscale(IMAGE, 2, n_threads=0), ValueError,
          "n_threads must be None or a non-zero integer, got 0"),
         (lambda: upscale(IMAGE, 2, channel_axis=2), ValueError,
          r"channel_axis=2 is out of range for an image with 2 dimensions"),
         (lambda: upscale(IMAGE, 2, channel_axis=1.0), TypeError,
          "channel_axis must be an integer, got 1.0"),
-        (lambda: upscale(np.zeros((2, 3, 4)), 2), ValueError,
-         r"image must be \(H, W\), got shape \(2, 3, 4\); for a color image pass channel_axis"),
+        (lambda: upscale(np.zeros(()), 2), ValueError,
+         "image must have at least one dimension, got a 0-d array"),
         (lambda: upscale(np.zeros((0, 3)), 2), ValueError,
          r"image must not have empty dimensions, got shape \(0, 3\)"),
         (lambda: upscale(np.zeros((3, 3), complex), 2), TypeError,
@@ -474,14 +484,24 @@ IMAGE = np.zeros((4, 5))
          r"the output would have \d+ pixels .* more than max_pixels=178956970"),
         (lambda: upscale(IMAGE, 3, max_pixels=100), ValueError,
          r"would have 180 pixels \(shape \(12, 15\)\), more than max_pixels=100"),
+        (lambda: upscale(np.zeros((4, 5, 3)), 3, channel_axis=-1, max_pixels=100), ValueError,
+         r"would have 180 pixels \(shape \(12, 15\)\)"),
         (lambda: upscale(IMAGE, 2, max_pixels=0), ValueError, "max_pixels must be >= 1, got 0"),
-        (lambda: resize(IMAGE, (0, 3)), ValueError, "output_shape must be >= 1, got 0"),
-        (lambda: resize(IMAGE, (2.0, 3)), TypeError, "output_shape must be an integer, got 2.0"),
-        (lambda: resize(IMAGE, 7), TypeError, "output_shape must be a sequence of integers, got 7"),
-        (lambda: resize(IMAGE, (2, 3, 4)), ValueError,
-         r"output_shape must be \(rows, cols\) or the full shape of the image \(4, 5\), got \(2, 3, 4\)"),
-        (lambda: resize(np.zeros((4, 5, 3)), (2, 3, 4)), ValueError,
+        (lambda: resize(IMAGE, (0, 3)), ValueError, "output_shape must be > 0, got 0.0"),
+        (lambda: resize(IMAGE, (0.1, 3)), ValueError,
+         "output_shape entry 0.1 gives no pixel; sizes must round to >= 1"),
+        (lambda: resize(IMAGE, (np.inf, 3)), ValueError, "output_shape must be finite, got inf"),
+        (lambda: resize(IMAGE, (True, 3)), TypeError,
+         "output_shape must be a real number, got True"),
+        (lambda: resize(IMAGE, 7), TypeError, "output_shape must be a sequence of numbers, got 7"),
+        (lambda: resize(np.zeros((4, 5, 6)), (2,)), ValueError,
+         r"output_shape must have at least 2 entries for an image of shape \(4, 5, 6\), "
+         r"got \(2,\)"),
+        (lambda: resize(np.zeros((4, 5, 3)), (2, 3, 4), channel_axis=-1), ValueError,
          r"output_shape \(2, 3, 4\) changes the number of channels \(3 at axis 2\)"),
+        (lambda: resize(np.zeros((4, 5, 3)), (2, 3, 3, 1), channel_axis=-1), ValueError,
+         r"output_shape must be the spatial sizes \(2\) or the full shape of the image "
+         r"\(4, 5, 3\), got \(2, 3, 3, 1\)"),
         (lambda: resize(IMAGE > 0, (2, 2), anti_aliasing=True), ValueError,
          "anti_aliasing must be False for bool images"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing=1), TypeError,
@@ -489,7 +509,8 @@ IMAGE = np.zeros((4, 5))
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma=-1.0), ValueError,
          r"anti_aliasing_sigma must be >= 0, got -1.0"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma=(1.0, 2.0, 3.0)), ValueError,
-         r"anti_aliasing_sigma must be a number or one per spatial axis, got \(1.0, 2.0, 3.0\)"),
+         r"anti_aliasing_sigma must be a number or one per spatial axis \(2\), got "
+         r"\(1.0, 2.0, 3.0\)"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma="wide"), TypeError,
          "anti_aliasing_sigma must be a real number, got 'wide'"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing=False, anti_aliasing_sigma="wide"),
@@ -502,6 +523,8 @@ IMAGE = np.zeros((4, 5))
         (lambda: rescale(IMAGE, np.inf), ValueError, "scale must be finite, got inf"),
         (lambda: rescale(IMAGE, (1, 2, 3)), ValueError,
          r"scale must be a number or one per spatial axis \(2\), got \(1, 2, 3\)"),
+        (lambda: rescale(np.zeros((4, 5, 3)), (1, 2, 3), channel_axis=2), ValueError,
+         r"scale must be a number or one per spatial axis \(2\)"),
         (lambda: rescale(IMAGE, "2"), TypeError, "scale must be a real number, got '2'"),
         (lambda: rescale(IMAGE, 1e10), ValueError, "the output would have"),
     ],
@@ -564,3 +587,185 @@ def test_same_shape_reads_no_neighbour(call):
 def test_anti_aliasing_tap_tables_are_bounded_before_allocating():
     with pytest.raises(ValueError, match="the anti-aliasing tap table would have"):
         resize(np.ones((4, 4)), (2, 2), anti_aliasing_sigma=1e9)
+
+
+# ------------------------------------- any dimension, spline orders 0-5 ---
+
+def _sk_resize_nd(image, output_shape, channel_axis=None, **kwargs):
+    """skimage.transform.resize with the channels at channel_axis (kept)."""
+    if channel_axis is None:
+        return sk.resize(image, output_shape, **kwargs)
+    moved = np.moveaxis(image, channel_axis, -1)
+    return np.moveaxis(sk.resize(moved, output_shape, **kwargs), -1, channel_axis)
+
+
+def _nd_cases(seed, count, max_ndim=4):
+    """Random resize problems: ndim 1-4, 1 to 40 pixels per axis (fewer for
+    volumes), enlarging, shrinking and non-integer ratios, every mode."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        ndim = int(rng.integers(1, max_ndim + 1))
+        top = 41 if ndim <= 2 else 11
+        shape = tuple(int(s) for s in rng.integers(1, top, ndim))
+        target = tuple(int(s) for s in rng.integers(1, top, ndim))
+        yield shape, target, str(rng.choice(MODES)), float(rng.choice([0.0, 0.35, -1.5]))
+
+
+@pytest.mark.parametrize("order", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_any_dimension_and_order_equals_skimage(order, dtype):
+    for k, (shape, target, mode, cval) in enumerate(_nd_cases(100 + order, 40)):
+        image = random_image(shape, dtype, seed=k)
+        kwargs = dict(order=order, mode=mode, cval=cval)
+        assert_same_pixels(resize(image, target, **kwargs), sk.resize(image, target, **kwargs),
+                           exact=order == 0)
+
+
+@pytest.mark.parametrize("order", [0, 1, 3, 5])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float16],
+                         ids=lambda d: np.dtype(d).name)
+def test_integer_and_half_images_in_any_dimension(order, dtype):
+    for k, (shape, target, mode, cval) in enumerate(_nd_cases(200 + order, 12, max_ndim=3)):
+        image = random_image(shape, dtype, seed=k)
+        for preserve_range in (False, True):
+            kwargs = dict(order=order, mode=mode, cval=cval, preserve_range=preserve_range)
+            assert_same_pixels(resize(image, target, **kwargs),
+                               sk.resize(image, target, **kwargs))
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 5])
+@pytest.mark.parametrize("mode", MODES)
+def test_spline_orders_with_anti_aliasing(order, mode):
+    image = random_image((27, 33), seed=31)
+    for sigma in (None, 0.7, (1.5, 0.0)):
+        kwargs = dict(order=order, mode=mode, cval=0.6, anti_aliasing=True,
+                      anti_aliasing_sigma=sigma)
+        assert_same_pixels(resize(image, (8, 13), **kwargs), sk.resize(image, (8, 13), **kwargs))
+    kwargs = dict(order=order, mode=mode, anti_aliasing=False)
+    assert_same_pixels(resize(image, (8, 13), **kwargs), sk.resize(image, (8, 13), **kwargs))
+
+
+@pytest.mark.parametrize("order", [0, 1, 3, 4])
+@pytest.mark.parametrize("channel_axis", [0, 1, 2, -1])
+def test_channels_at_any_axis_of_a_volume(order, channel_axis):
+    shape = [7, 6, 5]
+    shape.insert(channel_axis % 4, 3)
+    image = random_image(tuple(shape), seed=32)
+    for target in [(9, 4, 11), (3, 6, 2)]:
+        for mode in ("reflect", "symmetric", "constant"):
+            kwargs = dict(order=order, mode=mode, cval=0.25)
+            ours = resize(image, target, channel_axis=channel_axis, **kwargs)
+            assert_same_pixels(ours, _sk_resize_nd(image, target, channel_axis, **kwargs),
+                               exact=order == 0)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2, 3])
+def test_rescale_and_upscale_of_volumes_and_signals(order):
+    volume = random_image((6, 5, 7), seed=33)
+    signal = random_image((13,), seed=34)
+    for mode in MODES:
+        kwargs = dict(order=order, mode=mode, cval=0.4)
+        assert_same_pixels(rescale(volume, (0.5, 2.0, 1.3), **kwargs),
+                           sk.rescale(volume, (0.5, 2.0, 1.3), **kwargs), exact=order == 0)
+        assert_same_pixels(upscale(volume, (2, 1, 3), **kwargs),
+                           sk.rescale(volume, (2, 1, 3), **kwargs), exact=order == 0)
+        assert_same_pixels(upscale(signal, 3, **kwargs), sk.rescale(signal, 3, **kwargs),
+                           exact=order == 0)
+        rgb_frames = random_image((4, 6, 5, 3), seed=35)
+        assert_same_pixels(rescale(rgb_frames, (1, 1.5, 0.5), channel_axis=-1, **kwargs),
+                           sk.rescale(rgb_frames, (1, 1.5, 0.5), channel_axis=-1, **kwargs),
+                           exact=order == 0)
+
+
+def test_output_shape_rules_of_skimage():
+    image = random_image((6, 8, 3), seed=36)
+    # one entry fewer keeps the last axis; more entries append size-1 axes
+    assert_same_pixels(resize(image, (3, 4)), sk.resize(image, (3, 4)))
+    assert_same_pixels(resize(image, (3, 4, 3, 2)), sk.resize(image, (3, 4, 3, 2)))
+    assert resize(image[..., 0], (3, 4, 5)).shape == (3, 4, 5)
+    # every axis of a 3-D array without channel_axis is resampled, channels too
+    assert_same_pixels(resize(image, (3, 4, 5)), sk.resize(image, (3, 4, 5)))
+    # float sizes: round(n * (1 / (n / s))), half to even, as skimage
+    for target in [(3.0, 6.0), np.asarray([3.0, 6.0]), (2.5, 5.5), (4.5, 7.4999)]:
+        assert_same_pixels(resize(image[..., 0], target), sk.resize(image[..., 0], target))
+    assert resize(image[..., 0], (2.5, 4.5)).shape == (2, 4)
+
+
+def test_a_stack_of_frames_equals_each_frame_resized():
+    frames = random_image((5, 17, 13, 3), seed=37)
+    frames[2, 4, 4, 1] = np.nan                   # stays in its own frame and channel
+    for order in (0, 1, 3):
+        stack = resize(frames, (5, 7, 29, 3), order=order)
+        for t in range(5):
+            single = resize(frames[t], (7, 29), order=order, channel_axis=-1)
+            np.testing.assert_array_equal(stack[t], single)
+        assert not np.isnan(np.delete(stack, 2, axis=0)).any()
+
+
+def test_an_axis_that_keeps_its_size_costs_no_pass():
+    from imgconv._plan import resample_plan
+
+    def passes(shape, out_shape, order, mode="reflect", code=1):
+        plan = resample_plan(shape, np.dtype(np.float32), out_shape, order=order, code=code,
+                             mode=mode, cval=0.0, clip=True, preserve_range=False,
+                             preserve_dtype=False, sigmas=(0.0,) * len(shape))
+        return sorted(plan.axes)
+
+    assert passes((4, 64, 64, 3), (4, 128, 96, 3), 1) == [1, 2]
+    assert passes((64, 64, 64), (64, 64, 32), 3) == [2]
+    # mode 'symmetric' (ndimage 'reflect') prefilters short axes that keep their size
+    symmetric = passes((64, 64, 3), (32, 32, 3), 3, "symmetric", code=0)
+    assert symmetric == ([0, 1, 2] if imgconv._taps.reflect_reads_running_sum() else [0, 1])
+
+
+def test_symmetric_mode_spline_orders_mix_short_axes_as_skimage():
+    image = random_image((9, 7, 3), seed=38)
+    for order in (2, 3, 5):
+        kwargs = dict(order=order, mode="symmetric")
+        assert_same_pixels(resize(image, (13, 4), **kwargs), sk.resize(image, (13, 4), **kwargs))
+        assert_same_pixels(resize(image, (9, 7), **kwargs), sk.resize(image, (9, 7), **kwargs))
+
+
+@pytest.mark.parametrize("order", [2, 3, 4, 5])
+def test_spline_nan_fills_the_output_as_skimage(order):
+    image = random_image((9, 8), seed=39)
+    image[4, 3] = np.nan
+    ours = resize(image, (11, 5), order=order)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(sk.resize(image, (11, 5),
+                                                                      order=order)))
+    assert np.isnan(ours).all()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_prefilter_equals_scipy_spline_filter(mode):
+    """The compiled prefilter gives scipy.ndimage.spline_filter1d's coefficients
+    bit for bit, boundary initialisations included (SciPy's 'reflect' one
+    as installed)."""
+    from scipy import ndimage
+
+    from imgconv import _taps
+    from imgconv._validate import PAD_TO_NDIMAGE, check_pad_mode
+
+    ndi_mode = PAD_TO_NDIMAGE[mode]
+    ndi_mode = {"constant": "grid-constant", "wrap": "grid-wrap"}.get(ndi_mode, ndi_mode)
+    rng = np.random.default_rng(40)
+    for n in (2, 3, 4, 7, 30, 101):
+        line = rng.standard_normal(n)
+        for order in (2, 3, 4, 5):
+            ours = _taps.prefilter_line(line, order, check_pad_mode(mode))
+            np.testing.assert_array_equal(ours, ndimage.spline_filter1d(line, order,
+                                                                        mode=ndi_mode))
+
+
+def test_upscale_spline_orders_on_color_images():
+    photo = random_image((12, 9, 3), np.uint8, seed=41)
+    for order in (2, 3, 4, 5):
+        for mode in MODES:
+            kwargs = dict(order=order, mode=mode, channel_axis=-1)
+            assert_same_pixels(upscale(photo, 3, **kwargs), sk.rescale(photo, 3, **kwargs))
+            ours = upscale(photo, 2, preserve_dtype=True, **kwargs)
+            theirs = sk.rescale(photo, 2, preserve_range=True, **kwargs)
+            assert ours.dtype == np.uint8
+            diff = np.abs(ours.astype(int) - np.clip(np.rint(theirs), 0, 255))
+            assert diff.max() <= 1
+            assert np.all((diff == 0) | (np.abs(theirs - np.floor(theirs) - 0.5) < 1e-9))

@@ -86,7 +86,7 @@ def test_n_threads_1_runs_one_thread():
 def test_parallel_value_range_is_the_whole_range(dtype):
     """The clip bounds of resize come from a parallel min/max: each thread's
     partial result must be its own (a shared temporary once mixed them)."""
-    from imgconv.resize import _input_range
+    from imgconv._resample import input_range as _input_range
 
     rng = np.random.default_rng(7)
     for trial in range(200):

@@ -1,0 +1,363 @@
+# Header-only: the column pass of the resampler (one row resampled along its
+# pixels) in AVX2, where the compiler targets it; elsewhere every function
+# computes nothing and returns its first output, and the caller's scalar
+# loop does the work.
+#
+# Tables are planar: tap t of output o is index[t*m + o] (int32) with weight
+# weight[t*m + o]; in the window form only index[o] is read (the first of
+# consecutive taps). Every output is the scalar loop's sum, lane by lane:
+# acc = w0 * x0, then acc = acc + w_t * x_t in tap order, integers read as
+# (float) value * scale, without fused multiply-adds; so the bits do not
+# depend on where the SIMD part stops.
+#
+# Gray rows gather 8 (float) or 4 (double) outputs at a time. Rows of 2 to 4
+# interleaved channels load each tap pixel whole into one vector (a few
+# elements past it, as far as `limit` allows) and store it with a mask.
+# The caller passes `limit`, the elements readable from `src`, and gets back
+# the first output it must still compute: all of them where a load would
+# read past `limit`.
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    #if defined(__AVX2__)
+    #include <immintrin.h>
+    #define IMGCONV_AVX2 1
+    #else
+    #define IMGCONV_AVX2 0
+    #endif
+
+    #if IMGCONV_AVX2
+    /* 8 / 4 elements at int32 element offsets, as float / double vectors */
+    static inline __m256 imgconv_g8_f32(const float* s, __m256i i) {
+        return _mm256_i32gather_ps(s, i, 4);
+    }
+    static inline __m256 imgconv_g8_u8(const uint8_t* s, __m256i i) {
+        __m256i v = _mm256_i32gather_epi32((const int*)s, i, 1);
+        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xFF)));
+    }
+    static inline __m256 imgconv_g8_u16(const uint16_t* s, __m256i i) {
+        __m256i v = _mm256_i32gather_epi32((const int*)s, i, 2);
+        return _mm256_cvtepi32_ps(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)));
+    }
+    static inline __m256d imgconv_g4_f64(const double* s, __m128i i) {
+        return _mm256_i32gather_pd(s, i, 8);
+    }
+    static inline __m256d imgconv_g4_f32(const float* s, __m128i i) {
+        return _mm256_cvtps_pd(_mm_i32gather_ps(s, i, 4));
+    }
+    static inline __m256d imgconv_g4_u8(const uint8_t* s, __m128i i) {
+        __m128i v = _mm_i32gather_epi32((const int*)s, i, 1);
+        return _mm256_cvtepi32_pd(_mm_and_si128(v, _mm_set1_epi32(0xFF)));
+    }
+    static inline __m256d imgconv_g4_u16(const uint16_t* s, __m128i i) {
+        __m128i v = _mm_i32gather_epi32((const int*)s, i, 2);
+        return _mm256_cvtepi32_pd(_mm_and_si128(v, _mm_set1_epi32(0xFFFF)));
+    }
+    /* one pixel of up to 4 channels at element p, as a float / double vector */
+    static inline __m128 imgconv_p4_f32(const float* s) { return _mm_loadu_ps(s); }
+    static inline __m128 imgconv_p4f_u8(const uint8_t* s) {
+        int32_t w; memcpy(&w, s, 4);
+        return _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(w)));
+    }
+    static inline __m128 imgconv_p4f_u16(const uint16_t* s) {
+        return _mm_cvtepi32_ps(_mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i*)s)));
+    }
+    static inline __m256d imgconv_p4_f64(const double* s) { return _mm256_loadu_pd(s); }
+    static inline __m256d imgconv_p4d_f32(const float* s) {
+        return _mm256_cvtps_pd(_mm_loadu_ps(s));
+    }
+    static inline __m256d imgconv_p4d_u8(const uint8_t* s) {
+        int32_t w; memcpy(&w, s, 4);
+        return _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(w)));
+    }
+    static inline __m256d imgconv_p4d_u16(const uint16_t* s) {
+        return _mm256_cvtepi32_pd(_mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i*)s)));
+    }
+    #endif
+
+    #if IMGCONV_AVX2
+    /* 8 floats at relative offsets rel (each in [0, 16)) of the 16 floats
+       lo:hi, by two in-register permutes: the window form's loads when the
+       taps of 8 outputs span at most 16 pixels (enlarging, or shrinking a
+       little), a few times cheaper than a gather. */
+    static inline __m256 imgconv_pick16(__m256 lo, __m256 hi, __m256i rel) {
+        __m256 a = _mm256_permutevar8x32_ps(lo, rel);
+        __m256 b = _mm256_permutevar8x32_ps(hi, rel);
+        __m256i upper = _mm256_cmpgt_epi32(rel, _mm256_set1_epi32(7));
+        return _mm256_blendv_ps(a, b, _mm256_castsi256_ps(upper));
+    }
+    /* 4 doubles at relative offsets rel (each in [0, 8)) of the 8 doubles lo:hi */
+    static inline __m256d imgconv_pick8d(__m256d lo, __m256d hi, __m128i rel) {
+        /* double k is the float pair (2k, 2k+1) */
+        __m256i pairs = _mm256_cvtepu32_epi64(rel);
+        pairs = _mm256_or_si256(_mm256_slli_epi64(pairs, 33),
+                                _mm256_add_epi64(_mm256_slli_epi64(pairs, 1),
+                                                 _mm256_set1_epi64x((long long)1 << 32)));
+        __m256i idx = _mm256_and_si256(pairs, _mm256_set1_epi32(7));
+        __m256 a = _mm256_permutevar8x32_ps(_mm256_castpd_ps(lo), idx);
+        __m256 b = _mm256_permutevar8x32_ps(_mm256_castpd_ps(hi), idx);
+        __m256i upper = _mm256_cmpgt_epi32(pairs, _mm256_set1_epi32(7));
+        return _mm256_castps_pd(_mm256_blendv_ps(a, b, _mm256_castsi256_ps(upper)));
+    }
+    #endif
+
+    /* elements a gather or pixel load may read beyond the one it needs */
+    #define IMGCONV_OVERREAD(T) ((ptrdiff_t)((4 + sizeof(T) - 1) / sizeof(T)) - 1)
+
+    /* Gray rows, float accumulation: outputs [o, o1) eight at a time. */
+    #define IMGCONV_GRAY_F32(NAME, T, SUF, SCALED)                                          \\
+    static ptrdiff_t NAME(const T* src, ptrdiff_t limit, int window, int taps,              \\
+                          const int32_t* index, const float* weight, ptrdiff_t m,            \\
+                          ptrdiff_t o, ptrdiff_t o1, float scale, float* dst) {             \\
+        IMGCONV_GRAY_F32_BODY(T, SUF, SCALED)                                               \\
+        return o;                                                                           \\
+    }
+    #if IMGCONV_AVX2
+    #define IMGCONV_GRAY_F32_BODY(T, SUF, SCALED)                                           \\
+        const __m256 sc = _mm256_set1_ps(scale);                                            \\
+        const ptrdiff_t last = limit - 1 - IMGCONV_OVERREAD(T);                             \\
+        (void)sc;                                                                           \\
+        for (; o + 8 <= o1; o += 8) {                                                       \\
+            __m256i base = _mm256_loadu_si256((const __m256i*)(index + o));                 \\
+            int k, t;                                                                       \\
+            if (IMGCONV_OVERREAD(T) > 0) {  /* byte gathers read past their element */      \\
+                ptrdiff_t high = 0;                                                         \\
+                for (t = 0; t < (window ? 1 : taps); t++)                                   \\
+                    for (k = 0; k < 8; k++)                                                 \\
+                        high = index[t*m + o + k] > high ? index[t*m + o + k] : high;       \\
+                if ((window ? high + taps - 1 : high) > last) break;                        \\
+            }                                                                               \\
+            __m256 v, acc;                                                                  \\
+            if (IMGCONV_PERMUTES_F32(SUF) && window && index[o + 7] - index[o] + taps <= 16      \\
+                    && index[o] + 16 <= limit) {                                            \\
+                const float* s0 = (const float*)(const void*)src + index[o];                \\
+                __m256 lo = _mm256_loadu_ps(s0), hi = _mm256_loadu_ps(s0 + 8);              \\
+                __m256i rel = _mm256_sub_epi32(base, _mm256_set1_epi32(index[o]));          \\
+                acc = _mm256_mul_ps(_mm256_loadu_ps(weight + o), imgconv_pick16(lo, hi, rel)); \\
+                for (t = 1; t < taps; t++) {                                                \\
+                    v = imgconv_pick16(lo, hi, _mm256_add_epi32(rel, _mm256_set1_epi32(t))); \\
+                    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(weight + t*m + o), v)); \\
+                }                                                                           \\
+                _mm256_storeu_ps(dst + o, acc);                                             \\
+                continue;                                                                   \\
+            }                                                                               \\
+            v = SCALED(imgconv_g8_##SUF(src, base));                                        \\
+            acc = _mm256_mul_ps(_mm256_loadu_ps(weight + o), v);                            \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                __m256i i = window ? _mm256_add_epi32(base, _mm256_set1_epi32(t))           \\
+                    : _mm256_loadu_si256((const __m256i*)(index + t*m + o));                 \\
+                v = SCALED(imgconv_g8_##SUF(src, i));                                       \\
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(weight + t*m + o), v)); \\
+            }                                                                               \\
+            _mm256_storeu_ps(dst + o, acc);                                                 \\
+        }
+    #else
+    #define IMGCONV_GRAY_F32_BODY(T, SUF, SCALED) (void)src; (void)limit; (void)window;     \\
+        (void)taps; (void)index; (void)weight; (void)m; (void)o1; (void)scale; (void)dst;
+    #endif
+
+    /* Gray rows, double accumulation: outputs [o, o1) four at a time. */
+    #define IMGCONV_GRAY_F64(NAME, T, SUF, SCALED)                                          \\
+    static ptrdiff_t NAME(const T* src, ptrdiff_t limit, int window, int taps,              \\
+                          const int32_t* index, const double* weight, ptrdiff_t m,           \\
+                          ptrdiff_t o, ptrdiff_t o1, double scale, double* dst) {           \\
+        IMGCONV_GRAY_F64_BODY(T, SUF, SCALED)                                               \\
+        return o;                                                                           \\
+    }
+    #if IMGCONV_AVX2
+    #define IMGCONV_GRAY_F64_BODY(T, SUF, SCALED)                                           \\
+        const __m256d sc = _mm256_set1_pd(scale);                                           \\
+        const ptrdiff_t last = limit - 1 - IMGCONV_OVERREAD(T);                             \\
+        (void)sc;                                                                           \\
+        for (; o + 4 <= o1; o += 4) {                                                       \\
+            __m128i base = _mm_loadu_si128((const __m128i*)(index + o));                    \\
+            int k, t;                                                                       \\
+            if (IMGCONV_OVERREAD(T) > 0) {                                                  \\
+                ptrdiff_t high = 0;                                                         \\
+                for (t = 0; t < (window ? 1 : taps); t++)                                   \\
+                    for (k = 0; k < 4; k++)                                                 \\
+                        high = index[t*m + o + k] > high ? index[t*m + o + k] : high;       \\
+                if ((window ? high + taps - 1 : high) > last) break;                        \\
+            }                                                                               \\
+            __m256d v, acc;                                                                 \\
+            if (IMGCONV_PERMUTES_F64(SUF) && window && index[o + 3] - index[o] + taps <= 8       \\
+                    && index[o] + 8 <= limit) {                                             \\
+                const double* s0 = (const double*)(const void*)src + index[o];              \\
+                __m256d lo = _mm256_loadu_pd(s0), hi = _mm256_loadu_pd(s0 + 4);             \\
+                __m128i rel = _mm_sub_epi32(base, _mm_set1_epi32(index[o]));                \\
+                acc = _mm256_mul_pd(_mm256_loadu_pd(weight + o), imgconv_pick8d(lo, hi, rel)); \\
+                for (t = 1; t < taps; t++) {                                                \\
+                    v = imgconv_pick8d(lo, hi, _mm_add_epi32(rel, _mm_set1_epi32(t)));      \\
+                    acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_loadu_pd(weight + t*m + o), v)); \\
+                }                                                                           \\
+                _mm256_storeu_pd(dst + o, acc);                                             \\
+                continue;                                                                   \\
+            }                                                                               \\
+            v = SCALED(imgconv_g4_##SUF(src, base));                                        \\
+            acc = _mm256_mul_pd(_mm256_loadu_pd(weight + o), v);                            \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                __m128i i = window ? _mm_add_epi32(base, _mm_set1_epi32(t))                 \\
+                    : _mm_loadu_si128((const __m128i*)(index + t*m + o));                    \\
+                v = SCALED(imgconv_g4_##SUF(src, i));                                       \\
+                acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_loadu_pd(weight + t*m + o), v)); \\
+            }                                                                               \\
+            _mm256_storeu_pd(dst + o, acc);                                                 \\
+        }
+    #else
+    #define IMGCONV_GRAY_F64_BODY(T, SUF, SCALED) (void)src; (void)limit; (void)window;     \\
+        (void)taps; (void)index; (void)weight; (void)m; (void)o1; (void)scale; (void)dst;
+    #endif
+
+    /* Rows of 2-4 interleaved channels: one pixel per vector. */
+    #define IMGCONV_PIXELS(NAME, T, ACC, BODY)                                              \\
+    static ptrdiff_t NAME(const T* src, ptrdiff_t channels, ptrdiff_t limit, int window,   \\
+                          int taps, const int32_t* index, const ACC* weight, ptrdiff_t m,    \\
+                          ptrdiff_t o, ptrdiff_t o1, ACC scale, ACC* dst) {                 \\
+        BODY                                                                                \\
+        return o;                                                                           \\
+    }
+    #if IMGCONV_AVX2
+    #define IMGCONV_PIXELS_F32(T, LOAD, SCALED)                                             \\
+        const __m128 sc = _mm_set1_ps(scale);                                               \\
+        (void)sc;                                                                           \\
+        const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int)channels),                  \\
+                                             _mm_setr_epi32(0, 1, 2, 3));                    \\
+        const ptrdiff_t last = limit - 4;                                                   \\
+        for (; o < o1; o++) {                                                               \\
+            int t; ptrdiff_t p;                                                             \\
+            for (t = 0; t < taps; t++) {                                                    \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                    \\
+                if (p > last) return o;                                                     \\
+            }                                                                               \\
+            p = (ptrdiff_t)index[o] * channels;                                             \\
+            __m128 acc = _mm_mul_ps(_mm_set1_ps(weight[o]), SCALED(LOAD(src + p)));         \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                    \\
+                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(weight[t*m + o]),              \\
+                                                 SCALED(LOAD(src + p))));                    \\
+            }                                                                               \\
+            _mm_maskstore_ps(dst + o * channels, mask, acc);                                \\
+        }
+    #define IMGCONV_PIXELS_F64(T, LOAD, SCALED)                                             \\
+        const __m256d sc = _mm256_set1_pd(scale);                                           \\
+        (void)sc;                                                                           \\
+        const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),               \\
+                                                _mm256_setr_epi64x(0, 1, 2, 3));             \\
+        const ptrdiff_t last = limit - 4;                                                   \\
+        for (; o < o1; o++) {                                                               \\
+            int t; ptrdiff_t p;                                                             \\
+            for (t = 0; t < taps; t++) {                                                    \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                    \\
+                if (p > last) return o;                                                     \\
+            }                                                                               \\
+            p = (ptrdiff_t)index[o] * channels;                                             \\
+            __m256d acc = _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p)));  \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                    \\
+                acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_set1_pd(weight[t*m + o]),     \\
+                                                       SCALED(LOAD(src + p))));              \\
+            }                                                                               \\
+            _mm256_maskstore_pd(dst + o * channels, mask, acc);                             \\
+        }
+    #else
+    #define IMGCONV_PIXELS_F32(T, LOAD, SCALED) (void)src; (void)channels; (void)limit;     \\
+        (void)window; (void)taps; (void)index; (void)weight; (void)m; (void)o1;              \\
+        (void)scale; (void)dst;
+    #define IMGCONV_PIXELS_F64(T, LOAD, SCALED) IMGCONV_PIXELS_F32(T, LOAD, SCALED)
+    #endif
+
+    /* the permute path loads the source as it is: a source of the
+       accumulator's type only */
+    #define IMGCONV_PERMUTES_F32(SUF) IMGCONV_IS_F32_##SUF
+    #define IMGCONV_PERMUTES_F64(SUF) IMGCONV_IS_F64_##SUF
+    #define IMGCONV_IS_F32_f32 1
+    #define IMGCONV_IS_F32_f64 0
+    #define IMGCONV_IS_F32_u8 0
+    #define IMGCONV_IS_F32_u16 0
+    #define IMGCONV_IS_F64_f32 0
+    #define IMGCONV_IS_F64_f64 1
+    #define IMGCONV_IS_F64_u8 0
+    #define IMGCONV_IS_F64_u16 0
+    #define IMGCONV_AS_IS(v) (v)
+    #define IMGCONV_SCALE_PS(v) _mm256_mul_ps((v), sc)
+    #define IMGCONV_SCALE_PD(v) _mm256_mul_pd((v), sc)
+    #define IMGCONV_SCALE_P4(v) _mm_mul_ps((v), sc)
+    IMGCONV_GRAY_F32(imgconv_gray_f32_f32, float, f32, IMGCONV_AS_IS)
+    IMGCONV_GRAY_F32(imgconv_gray_f32_u8, uint8_t, u8, IMGCONV_SCALE_PS)
+    IMGCONV_GRAY_F32(imgconv_gray_f32_u16, uint16_t, u16, IMGCONV_SCALE_PS)
+    IMGCONV_GRAY_F64(imgconv_gray_f64_f64, double, f64, IMGCONV_AS_IS)
+    IMGCONV_GRAY_F64(imgconv_gray_f64_f32, float, f32, IMGCONV_AS_IS)
+    IMGCONV_GRAY_F64(imgconv_gray_f64_u8, uint8_t, u8, IMGCONV_SCALE_PD)
+    IMGCONV_GRAY_F64(imgconv_gray_f64_u16, uint16_t, u16, IMGCONV_SCALE_PD)
+    IMGCONV_PIXELS(imgconv_pixels_f32_f32, float, float,
+                   IMGCONV_PIXELS_F32(float, imgconv_p4_f32, IMGCONV_AS_IS))
+    IMGCONV_PIXELS(imgconv_pixels_f32_u8, uint8_t, float,
+                   IMGCONV_PIXELS_F32(uint8_t, imgconv_p4f_u8, IMGCONV_SCALE_P4))
+    IMGCONV_PIXELS(imgconv_pixels_f32_u16, uint16_t, float,
+                   IMGCONV_PIXELS_F32(uint16_t, imgconv_p4f_u16, IMGCONV_SCALE_P4))
+    IMGCONV_PIXELS(imgconv_pixels_f64_f64, double, double,
+                   IMGCONV_PIXELS_F64(double, imgconv_p4_f64, IMGCONV_AS_IS))
+    IMGCONV_PIXELS(imgconv_pixels_f64_f32, float, double,
+                   IMGCONV_PIXELS_F64(float, imgconv_p4d_f32, IMGCONV_AS_IS))
+    IMGCONV_PIXELS(imgconv_pixels_f64_u8, uint8_t, double,
+                   IMGCONV_PIXELS_F64(uint8_t, imgconv_p4d_u8, IMGCONV_SCALE_PD))
+    IMGCONV_PIXELS(imgconv_pixels_f64_u16, uint16_t, double,
+                   IMGCONV_PIXELS_F64(uint16_t, imgconv_p4d_u16, IMGCONV_SCALE_PD))
+    """
+    Py_ssize_t gray_f32_f32 "imgconv_gray_f32_f32" (
+        const float* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const float* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, float scale,
+        float* dst) noexcept nogil
+    Py_ssize_t gray_f32_u8 "imgconv_gray_f32_u8" (
+        const unsigned char* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const float* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, float scale,
+        float* dst) noexcept nogil
+    Py_ssize_t gray_f32_u16 "imgconv_gray_f32_u16" (
+        const unsigned short* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const float* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, float scale,
+        float* dst) noexcept nogil
+    Py_ssize_t gray_f64_f64 "imgconv_gray_f64_f64" (
+        const double* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, double scale,
+        double* dst) noexcept nogil
+    Py_ssize_t gray_f64_f32 "imgconv_gray_f64_f32" (
+        const float* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, double scale,
+        double* dst) noexcept nogil
+    Py_ssize_t gray_f64_u8 "imgconv_gray_f64_u8" (
+        const unsigned char* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, double scale,
+        double* dst) noexcept nogil
+    Py_ssize_t gray_f64_u16 "imgconv_gray_f64_u16" (
+        const unsigned short* src, Py_ssize_t limit, int window, int taps, const int* index,
+        const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1, double scale,
+        double* dst) noexcept nogil
+    Py_ssize_t pixels_f32_f32 "imgconv_pixels_f32_f32" (
+        const float* src, Py_ssize_t channels, Py_ssize_t limit, int window, int taps,
+        const int* index, const float* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1,
+        float scale, float* dst) noexcept nogil
+    Py_ssize_t pixels_f32_u8 "imgconv_pixels_f32_u8" (
+        const unsigned char* src, Py_ssize_t channels, Py_ssize_t limit, int window,
+        int taps, const int* index, const float* weight, Py_ssize_t m, Py_ssize_t o,
+        Py_ssize_t o1, float scale, float* dst) noexcept nogil
+    Py_ssize_t pixels_f32_u16 "imgconv_pixels_f32_u16" (
+        const unsigned short* src, Py_ssize_t channels, Py_ssize_t limit, int window,
+        int taps, const int* index, const float* weight, Py_ssize_t m, Py_ssize_t o,
+        Py_ssize_t o1, float scale, float* dst) noexcept nogil
+    Py_ssize_t pixels_f64_f64 "imgconv_pixels_f64_f64" (
+        const double* src, Py_ssize_t channels, Py_ssize_t limit, int window, int taps,
+        const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1,
+        double scale, double* dst) noexcept nogil
+    Py_ssize_t pixels_f64_f32 "imgconv_pixels_f64_f32" (
+        const float* src, Py_ssize_t channels, Py_ssize_t limit, int window, int taps,
+        const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o, Py_ssize_t o1,
+        double scale, double* dst) noexcept nogil
+    Py_ssize_t pixels_f64_u8 "imgconv_pixels_f64_u8" (
+        const unsigned char* src, Py_ssize_t channels, Py_ssize_t limit, int window,
+        int taps, const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o,
+        Py_ssize_t o1, double scale, double* dst) noexcept nogil
+    Py_ssize_t pixels_f64_u16 "imgconv_pixels_f64_u16" (
+        const unsigned short* src, Py_ssize_t channels, Py_ssize_t limit, int window,
+        int taps, const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o,
+        Py_ssize_t o1, double scale, double* dst) noexcept nogil
