@@ -22,6 +22,10 @@ from . import _validate as v
 #: Pixels scipy.ndimage pads an axis with before the spline prefilter.
 PREPAD = _taps.PREPAD
 
+#: Highest spline order computed in float32 for float32 images (the
+#: coefficients are still found in float64, then rounded once).
+FLOAT32_MAX_ORDER = 3
+
 #: Longest axis the kernels' 32-bit index tables reach.
 INDEX_LIMIT = 2**31 - 1
 
@@ -181,9 +185,11 @@ def resample_plan(shape, dtype, out_shape, *, order, code, mode, cval, clip, pre
         n_in = shape[a] + 2 * prepad if order >= 2 else shape[a]
         axes[a] = AxisPlan(a, n_in, out_shape[a], index, weight)
 
-    # float32 arithmetic where it is exact enough: float32 images, and integer
-    # results of power-of-two upscales (dyadic weights, exact in float32)
-    if order >= 2 or float_out == np.float64:
+    # float32 arithmetic where it is exact enough: float32 images up to order 3
+    # (B-spline coefficients grow with the order: up to 7.5 times the image's
+    # range at order 5, where float32 would cost more than the tolerance),
+    # and integer results of power-of-two upscales (dyadic weights)
+    if float_out == np.float64 or order > FLOAT32_MAX_ORDER:
         compute = np.dtype(np.float64)
     else:
         compute = np.dtype(np.float32)

@@ -141,10 +141,11 @@ def to_result(plan, y):
 # ------------------------------------------------------------ prefilter ---
 
 def coefficients(plan, x, n_threads=1):
-    """The B-spline coefficients of ``x`` (float64): padded by the plan's
-    prepad in modes 'nearest'/'constant' (edge values, or cval cast to the
-    image's dtype, as scipy.ndimage pads), then prefiltered along each axis
-    of ``plan.prefilter`` in turn."""
+    """The B-spline coefficients of ``x``: padded by the plan's prepad in modes
+    'nearest'/'constant' (edge values, or cval cast to the image's dtype, as
+    scipy.ndimage pads), then prefiltered along each axis of
+    ``plan.prefilter`` in turn, in float64; returned in the plan's compute
+    type."""
     if plan.prepad:
         pad = [(plan.prepad, plan.prepad) if a in plan.prefilter else (0, 0)
                for a in range(x.ndim)]
@@ -162,7 +163,7 @@ def coefficients(plan, x, n_threads=1):
         shape = c.shape
         view = c.reshape(math.prod(shape[:a]), shape[a], math.prod(shape[a + 1:]))
         _kernels.prefilter(view, poles, init, reads_sum, n_threads)
-    return c
+    return c.astype(plan.compute, copy=False)
 
 
 def blur(plan, x):

@@ -406,7 +406,7 @@ def _coefficients_lazy(plan, x, n_threads):
         return rs.coefficients(dataclasses.replace(light, prepad=0), block, n_threads)
 
     return map_halo(block_coefficients, x, halo, plan.prefilter,
-                    wrap=plan.filter_mode in _WRAP_MODES, dtype=np.float64)
+                    wrap=plan.filter_mode in _WRAP_MODES, dtype=plan.compute)
 
 
 def _output_chunks(plan, x, image=None):

@@ -13,6 +13,9 @@
 # auto-vectoriser does not find for float -> uint8 without SSE4.1.
 cdef extern from *:
     """
+    #if defined(__AVX__)
+    #include <immintrin.h>
+    #endif
     #if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
     #include <emmintrin.h>
     #define IMGCONV_SSE2 1
@@ -157,6 +160,71 @@ cdef extern from *:
         *hi = h;
     }
 
+    /* Interleave `count` contiguous lines of n doubles (line j at c + j*n)
+       into block[i*count + j], and back. With AVX, 4x4 tiles transposed in
+       registers, two side by side so that each line's 64-byte cache line is
+       read or written whole at once (lines n apart map to few cache sets: a
+       line left half done is evicted before the rest arrives). */
+    #if defined(__AVX__)
+    static inline void imgconv_tile4(const double* src, Py_ssize_t src_step,
+                                     double* dst, Py_ssize_t dst_step) {
+        __m256d r0 = _mm256_loadu_pd(src);
+        __m256d r1 = _mm256_loadu_pd(src + src_step);
+        __m256d r2 = _mm256_loadu_pd(src + 2 * src_step);
+        __m256d r3 = _mm256_loadu_pd(src + 3 * src_step);
+        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+        _mm256_storeu_pd(dst, _mm256_permute2f128_pd(t0, t2, 0x20));
+        _mm256_storeu_pd(dst + dst_step, _mm256_permute2f128_pd(t1, t3, 0x20));
+        _mm256_storeu_pd(dst + 2 * dst_step, _mm256_permute2f128_pd(t0, t2, 0x31));
+        _mm256_storeu_pd(dst + 3 * dst_step, _mm256_permute2f128_pd(t1, t3, 0x31));
+    }
+    #endif
+
+    static void imgconv_into_lines(const double* c, Py_ssize_t n, Py_ssize_t count,
+                                   double* block) {
+        Py_ssize_t i = 0, j;
+    #if defined(__AVX__)
+        Py_ssize_t j4 = count & ~(Py_ssize_t)3;
+        for (; i + 8 <= n; i += 8) {
+            for (j = 0; j < j4; j += 4) {
+                imgconv_tile4(c + j * n + i, n, block + i * count + j, count);
+                imgconv_tile4(c + j * n + i + 4, n, block + (i + 4) * count + j, count);
+            }
+            for (; j < count; j++) {
+                Py_ssize_t k;
+                for (k = 0; k < 8; k++)
+                    block[(i + k) * count + j] = c[j * n + i + k];
+            }
+        }
+    #endif
+        for (; i < n; i++)
+            for (j = 0; j < count; j++)
+                block[i * count + j] = c[j * n + i];
+    }
+
+    static void imgconv_from_lines(const double* block, Py_ssize_t n, Py_ssize_t count,
+                                   double* c) {
+        Py_ssize_t i = 0, j;
+    #if defined(__AVX__)
+        Py_ssize_t j4 = count & ~(Py_ssize_t)3;
+        for (; i + 8 <= n; i += 8) {
+            for (j = 0; j < j4; j += 4) {
+                imgconv_tile4(block + i * count + j, count, c + j * n + i, n);
+                imgconv_tile4(block + (i + 4) * count + j, count, c + j * n + i + 4, n);
+            }
+            for (; j < count; j++) {
+                Py_ssize_t k;
+                for (k = 0; k < 8; k++)
+                    c[j * n + i + k] = block[(i + k) * count + j];
+            }
+        }
+    #endif
+        for (; i < n; i++)
+            for (j = 0; j < count; j++)
+                c[j * n + i] = block[i * count + j];
+    }
+
     /* a value in [0, 255] rounded half to even, as an uint8 */
     static inline uint8_t imgconv_round_u8(float v) {
         v = (v + 12582912.0f) - 12582912.0f;
@@ -199,6 +267,10 @@ cdef extern from *:
                                     double* hi) noexcept nogil
     void stream_copy "imgconv_stream_copy" (const void* src, void* dst,
                                             Py_ssize_t n) noexcept nogil
+    void into_lines "imgconv_into_lines" (const double* c, Py_ssize_t n, Py_ssize_t count,
+                                          double* block) noexcept nogil
+    void from_lines "imgconv_from_lines" (const double* block, Py_ssize_t n, Py_ssize_t count,
+                                          double* c) noexcept nogil
     void blend_u8 "imgconv_blend_u8" (
         const float* h0, const float* h1, float w0, float w1, Py_ssize_t n, float lo,
         float hi, unsigned char* out) noexcept nogil

@@ -42,7 +42,8 @@ from libc.string cimport memcpy
 from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
                        gray_f64_u8, gray_f64_u16, pixels_f32_f32, pixels_f32_u8, pixels_f32_u16,
                        pixels_f64_f32, pixels_f64_f64, pixels_f64_u8, pixels_f64_u16)
-from _simd cimport blend_u8, stream_blend_d, stream_blend_f, stream_copy
+from _simd cimport (blend_u8, from_lines, into_lines, stream_blend_d, stream_blend_f,
+                   stream_copy)
 
 ctypedef unsigned char uchar
 ctypedef unsigned short ushort
@@ -758,7 +759,7 @@ cdef enum:
     # lines filtered together: contiguous lines (the last axis) interleave
     # this many independent recursions, hiding their latency; lines across
     # rows (other axes) are strips of this many elements, vectorised
-    LINES_LAST_AXIS = 32
+    LINES_LAST_AXIS = 16
     STRIP = 64
 
 
@@ -860,14 +861,9 @@ cdef void filter_strided_lines(double* c, Py_ssize_t n, Py_ssize_t count,
     """filter_lines on ``count`` contiguous lines of n (rows of c), moved into
     an interleaved block (element i of line j at block[i*count + j]) so that
     their recursions run side by side."""
-    cdef Py_ssize_t i, j
-    for j in range(count):
-        for i in range(n):
-            block[i * count + j] = c[j * n + i]
+    into_lines(c, n, count, block)
     filter_lines(block, n, count, count, poles, n_poles, init, reads_running_sum, first)
-    for j in range(count):
-        for i in range(n):
-            c[j * n + i] = block[i * count + j]
+    from_lines(block, n, count, c)
 
 
 def prefilter(double[:, :, ::1] coefficients, const double[::1] poles, int init,
