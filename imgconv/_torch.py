@@ -729,7 +729,9 @@ def check_interpolate(shape, dtype, size=None, scale_factor=None, mode="nearest"
             raise ValueError("mode 'lanczos' does not take align_corners=True")
         if not antialias:
             raise ValueError("mode 'lanczos' requires antialias=True")
-    if dtype == np.uint8 and mode not in UINT8_MODES:
+    # adaptive pooling returns an empty output before it looks at the dtype
+    empty_area = mode == "area" and 0 in shape[:2] + tuple(out_spatial)
+    if dtype == np.uint8 and mode not in UINT8_MODES and not empty_area:
         raise TypeError(f"mode {mode!r} does not take uint8 input (uint8 is accepted by "
                         f"{UINT8_MODES}), convert to float32 or float64")
     if any(n > INT64_MAX for n in out_spatial):
@@ -830,7 +832,8 @@ def interpolate_passes(request, *, channels_last=False, uint8_vectorized=True):
     dtype = request.compute_dtype
     mode = request.mode
     last_first = tuple(reversed(spatial))
-    if any(n_out == 0 for _, n_out in sizes.values()):
+    if 0 in request.out_shape:
+        # nothing to compute (area may give an empty output)
         return Passes("joint", (), {}, {}, False)
     if mode in ("nearest", "nearest-exact"):
         kernel = nearest_kernel(request, channels_last)
