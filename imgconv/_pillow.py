@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._taps import _readonly, window_index
+
 #: The filters of ``Image.resize``, by imgconv's names.
 PILLOW_FILTERS = ("nearest", "box", "bilinear", "hamming", "bicubic", "lanczos")
 
@@ -45,12 +47,6 @@ PRECISION_BITS = 22
 #: (0.54f and 0.46f, not the doubles 0.54 and 0.46).
 HAMMING_A = float(np.float32(0.54))
 HAMMING_B = float(np.float32(0.46))
-
-
-def _readonly(*arrays):
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
 
 
 @functools.lru_cache(maxsize=1)
@@ -181,20 +177,15 @@ def _windows(n_in, n_out, filter, box):
     first = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.intp)
     stop = np.minimum(np.trunc(center + support + 0.5), n_in).astype(np.intp)
     count = np.maximum(stop - first, 0)
-    width = max(int(count.max()), 1)
-    taps = np.arange(width)
-    real = taps < count[:, None]
-    x = ((taps + first[:, None]).astype(np.float64) - center[:, None] + 0.5) * (1.0 / filterscale)
+    index, real = window_index(first, count, n_in)
+    x = ((np.arange(index.shape[1]) + first[:, None]).astype(np.float64) - center[:, None]
+         + 0.5) * (1.0 / filterscale)
     weight = np.where(real, pillow_kernel(filter, x), 0.0)
     # the sequential sum of Pillow's loop (cumsum adds left to right; the
     # zero taps after a row's window add exactly 0 to a sum that starts at +0)
     total = np.cumsum(weight, axis=1)[:, -1]
     nonzero = total != 0.0
     weight[nonzero] /= total[nonzero, None]
-    # padding taps repeat the last pixel of the window (the first one when
-    # the window is empty), always inside the image
-    last = np.minimum(first + np.maximum(count - 1, 0), n_in - 1)
-    index = np.where(real, taps + first[:, None], last[:, None])
     return _readonly(index, weight, count)
 
 

@@ -26,6 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._pillow import libm_sin
+from ._taps import _readonly, window_index
+
 #: Every mode of ``interpolate``.
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area",
          "lanczos")
@@ -60,12 +63,6 @@ UINT8_VECTOR_CHANNELS = 4
 #: The nearest modes of 4-D input use PyTorch's channels-last kernel when the
 #: output is this small (sum of its two spatial sizes), whatever the layout.
 NEAREST_SMALL_OUTPUT = 128
-
-
-def _readonly(*arrays):
-    for a in arrays:
-        a.flags.writeable = False
-    return arrays
 
 
 # ------------------------------------------------------------------ arithmetic in T
@@ -333,9 +330,7 @@ def area_bounds(n_in, n_out):
 def _area_taps(n_in, n_out, dtype):
     start, end = area_bounds(n_in, n_out)
     count = end - start
-    taps = np.arange(max(int(count.max()), 1))
-    real = taps < count[:, None]
-    index = np.where(real, start[:, None] + taps, start[:, None]).astype(np.intp)
+    index, real = window_index(start, count, n_in)
     weight = np.where(real, (dtype.type(1) / count.astype(dtype))[:, None], 0).astype(dtype)
     return _readonly(index, weight)
 
@@ -373,7 +368,6 @@ def _sin(x, dtype):
     of arguments); evaluated once per distinct argument. Without a loadable
     C library, the double sine rounded to float32 (within one unit in the
     last place)."""
-    from ._pillow import libm_sin
     x = np.asarray(x, dtype=dtype)
     sinf = _c_sinf()
     if np.dtype(dtype) == np.float64 or sinf is None:
@@ -465,19 +459,16 @@ def _antialias_windows(n_in, n_out, scale, align_corners, mode, dtype):
     first = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5), 0).astype(np.intp)
     stop = np.minimum(np.trunc((center + support).astype(np.float64) + 0.5), n_in)
     count = np.clip(stop.astype(np.intp) - first, 0, max_taps)
-    taps = np.arange(max(int(count.max()), 1))
-    real = taps < count[:, None]
-    offset = (taps + first[:, None]).astype(dtype) - center[:, None]
+    index, real = window_index(first, count, n_in)
+    offset = (np.arange(index.shape[1]) + first[:, None]).astype(dtype) - center[:, None]
     x = ((offset.astype(np.float64) + 0.5) * np.float64(invscale)).astype(dtype)
     weight = np.where(real, antialias_filter(mode, x, dtype), t(0)).astype(dtype)
     # sequential sum in dtype (cumsum adds left to right in the array's dtype)
     total = np.cumsum(weight, axis=1, dtype=dtype)[:, -1]
     nonzero = total != 0
     weight[nonzero] /= total[nonzero, None]
-    index = np.where(real, taps + first[:, None],
-                     np.minimum(first + np.maximum(count - 1, 0), n_in - 1)[:, None])
     largest = np.where(nonzero, weight.max(axis=1, initial=0), 0).max(initial=0)
-    return index.astype(np.intp), weight, float(largest)
+    return index, weight, float(largest)
 
 
 @functools.lru_cache(maxsize=128)
@@ -535,10 +526,12 @@ def _interpolating_windows(n_in, n_out, scale, align_corners, mode):
         weight[rows, slot] += w
         largest = max(largest, float(weight[rows, slot].max(initial=0)))
         slot = slot + 1
-    taps = np.arange(width)
-    index = np.where(taps < count[:, None], start[:, None] + taps,
-                     np.minimum(start + np.maximum(count - 1, 0), n_in - 1)[:, None])
-    return index.astype(np.intp), weight, largest
+    index, _ = window_index(start, count, n_in)
+    if index.shape[1] < width:
+        # every window is shorter than the filter (a short axis): the slots
+        # beyond the longest window hold no weight
+        weight = weight[:, :index.shape[1]]
+    return index, weight, largest
 
 
 def fixed_point_precision(largest_weight):
