@@ -830,9 +830,9 @@ def interpolate_passes(request, *, channels_last=False, uint8_vectorized=True):
         return Passes("joint", (), {}, {}, False)
     if mode in ("nearest", "nearest-exact"):
         kernel = nearest_kernel(request, channels_last)
-        tables = {a: (nearest_taps(*sizes[a], scale[a], exact=mode == "nearest-exact",
-                                   dtype=dtype, kernel=kernel),) * 2 for a in spatial}
-        tables = {a: (index, np.ones(index.shape, dtype)) for a, (index, _) in tables.items()}
+        indices = {a: nearest_taps(*sizes[a], scale[a], exact=mode == "nearest-exact",
+                                   dtype=dtype, kernel=kernel) for a in spatial}
+        tables = {a: (index, np.ones(index.shape, dtype)) for a, index in indices.items()}
         return Passes("gather", last_first, tables, {}, False)
     if mode == "area":
         tables = {a: area_taps(*sizes[a], dtype=dtype) for a in spatial}
