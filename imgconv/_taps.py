@@ -39,6 +39,18 @@ def _readonly(*arrays):
     return arrays
 
 
+def window_index(first, count, n_in):
+    """The index table of windows of consecutive pixels: row ``o`` reads
+    ``first[o] .. first[o] + count[o] - 1``, padded to the longest window
+    (at least one tap) by repeating its last pixel (its first when empty,
+    kept inside ``[0, n_in)``). Returns the table and the mask of the real
+    taps; padding taps are meant to carry a zero weight."""
+    taps = np.arange(max(int(count.max(initial=0)), 1))
+    real = taps < count[:, None]
+    last = np.minimum(first + np.maximum(count - 1, 0), n_in - 1)
+    return np.where(real, first[:, None] + taps, last[:, None]).astype(np.intp), real
+
+
 def grid_coordinates(n, m, offset=0):
     """Input coordinate of each of ``m`` output pixels over ``n`` inputs,
     pixel centres aligned: ``((o + 0.5) * (n / m)) - 0.5``, computed in that
