@@ -426,3 +426,102 @@ def unpremultiply_alpha(pixels, channel_axis=-1):
     out = moved.copy()
     out[..., :-1] = np.where(keep, colour, scaled)
     return np.moveaxis(out, -1, channel_axis)
+
+
+@dataclass(frozen=True)
+class PillowResize:
+    """An image resize by Pillow's rule, for the executors.
+
+    ``plan``: the :mod:`imgconv._plan` plan (None for a crop); ``crop``:
+    the start of each axis for a crop (Pillow copies the box); ``zero_pad``:
+    axes the source needs one pixel of 0 appended to (nearest outputs that
+    Pillow writes 0, indexed there); ``premultiply``: whether Pillow
+    premultiplies an 'RGBA'/'LA' image for these passes.
+    """
+    plan: object
+    crop: tuple
+    zero_pad: tuple
+    premultiply: bool
+
+
+def pillow_plan(shape, dtype, out_shape, spatial, filter, boxes=None, *, preserve_dtype=False,
+                preserve_range=False):
+    """The plan of Pillow's resize of an image of ``shape`` and ``dtype``
+    (``spatial``: its resampled axes, the others channels or frames) to
+    ``out_shape``.
+
+    Two spatial axes follow :func:`pillow_steps` exactly; one axis is one
+    pass; more take their passes from the last axis to the first (Pillow has
+    no rule for them). Arithmetic: uint8 with ``preserve_dtype``, Pillow's
+    22-bit fixed point with a uint8 image between the passes; float32 (and
+    float16, widened), Pillow's 'F' mode: double sums, float32 between the
+    passes; float64 the same without that rounding; other images are first
+    converted to float64 by scikit-image's rules (``preserve_range``), and
+    rounded back to their dtype with ``preserve_dtype``.
+    """
+    from ._plan import table_plan
+
+    dtype = np.dtype(dtype)
+    boxes = tuple(boxes) if boxes is not None else (None,) * len(spatial)
+    n_in = [shape[a] for a in spatial]
+    n_out = [out_shape[a] for a in spatial]
+    if len(spatial) == 2:
+        steps = pillow_steps(n_in, n_out, filter, boxes)
+        order, gather, crop, premultiply = steps.axes, steps.gather, steps.crop, steps.premultiply
+    else:
+        intervals = [pillow_box(n, b) for n, b in zip(n_in, boxes)]
+        whole = all(b is None or tuple(b) == (0, n) for n, b in zip(n_in, boxes))
+        integral = all(float(np.float32(a)) == int(a) and b - a == m
+                       for (a, b), m in zip(intervals, n_out))
+        gather = filter == "nearest"
+        copy = whole and n_in == n_out
+        crop = (0,) * len(spatial) if copy else (
+            tuple(int(a) for a, _ in intervals) if integral else None)
+        premultiply = not copy and not gather
+        order = () if crop is not None or gather else tuple(
+            k for k in reversed(range(len(spatial)))
+            if n_out[k] != n_in[k] or intervals[k] != (0.0, float(n_in[k])))
+    if crop is not None:
+        return PillowResize(None, tuple(crop), (), premultiply)
+
+    # the image as the passes read it
+    fixed = dtype == np.uint8 and preserve_dtype and not gather
+    if gather or fixed:
+        source, scale, read = "as-is", 1.0, dtype
+    elif dtype.kind == "f":
+        source, scale = ("float32" if dtype == np.float16 else "as-is"), 1.0
+        read = np.dtype(np.float32) if dtype.itemsize <= 4 else np.dtype(np.float64)
+    elif dtype in (np.uint8, np.uint16):
+        keep = preserve_range or preserve_dtype
+        source, scale, read = "scale", 1.0 if keep else 1.0 / np.iinfo(dtype).max, \
+            np.dtype(np.float64)
+    else:
+        source, scale, read = "float", 1.0, np.dtype(np.float64)
+
+    zero_pad, tables = [], {}
+    shape = list(shape)
+    for k, a in enumerate(spatial):
+        if gather:
+            index = pillow_nearest_index(n_in[k], n_out[k], boxes[k])
+            if (index < 0).any():           # Pillow writes 0: read a pixel of 0
+                zero_pad.append(a)
+                shape[a] += 1
+                index = np.where(index < 0, n_in[k], index)
+            tables[a] = (index, np.ones(index.shape))
+        elif k in order:
+            make = pillow_fixed_taps if fixed else pillow_taps
+            tables[a] = make(n_in[k], n_out[k], filter, boxes[k])[:2]
+    if gather:
+        result = dtype
+        plan = table_plan(shape, dtype, out_shape, tables, passes="gather", source=source,
+                          compute=dtype, out_dtype=dtype, result_dtype=result)
+        return PillowResize(plan, None, tuple(zero_pad), False)
+    result = dtype if preserve_dtype else read
+    out_dtype = np.dtype(np.uint8) if fixed else read
+    plan = table_plan(
+        shape, dtype, out_shape, tables, passes=tuple(spatial[k] for k in order),
+        source=source, scale=scale, preserve_range=preserve_range or preserve_dtype,
+        compute=np.int32 if fixed else np.float64, out_dtype=out_dtype, result_dtype=result,
+        intermediate=np.uint8 if fixed else read,
+        shifts={spatial[k]: PRECISION_BITS for k in order} if fixed else None)
+    return PillowResize(plan, None, (), premultiply)

@@ -12,6 +12,7 @@ Tap tables come from generators (:mod:`imgconv._taps`); the plan does not
 know which library a rule follows.
 """
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,10 +53,15 @@ class Step:
     """One pass of the executor: ``'fused'`` resamples ``axes = (h, w)``
     together, ``h`` the axis just before ``w`` or None (w alone); ``'axis'``
     resamples ``axes = (a,)`` on its own. ``blend_first``: the fused pass
-    blends input rows before resampling along ``w``."""
+    blends input rows before resampling along ``w``. ``dtype``: what the
+    pass stores, when not the plan's (a library that rounds between its
+    passes). ``shift``: a fixed-point pass (integer weights with ``shift``
+    fraction bits, uint8 in and out); 0 for float arithmetic."""
     kind: str
     axes: tuple
     blend_first: bool = False
+    dtype: np.dtype = None
+    shift: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,3 +277,44 @@ def _blend_first(shape, axes, h, w):
     cached = needed * column + rows.n_out * row_taps * cols.n_out * inner
     blended = rows.n_out * (row_taps * cols.n_in * inner + column)
     return blended < cached
+
+
+#: Largest product of the axes after a pass's axis for which the fused
+#: kernel's column pass (a row of pixels of that many values) beats a pass of
+#: contiguous runs.
+COLUMN_PASS_CHANNELS = 4
+
+
+def table_plan(shape, dtype, out_shape, tables, *, passes, source, scale=1.0,
+               preserve_range=False, compute, out_dtype, result_dtype, intermediate=None,
+               shifts=None, clip="none", cval=0.0):
+    """A plan from tables made by another library's rule (Pillow, PyTorch).
+
+    ``tables``: {axis: (index, weight)} of the resampled axes; every index in
+    range. ``passes``: ``'gather'`` (indices only, the dtype kept),
+    ``'joint'`` (the axes in any order, no rounding between them: the fused
+    passes of :func:`plan_steps`) or a tuple of axes, one pass each in that
+    order, each storing ``intermediate`` (a library rounding between its
+    passes) and, with ``shifts`` ({axis: fraction bits}), in fixed point.
+    """
+    shape, out_shape = tuple(shape), tuple(out_shape)
+    axes = {a: AxisPlan(a, shape[a], out_shape[a], index, weight)
+            for a, (index, weight) in tables.items()}
+    steps = ()
+    if passes == "joint":
+        steps = plan_steps(shape, axes)
+    elif passes != "gather":
+        current, steps = list(shape), []
+        for k, a in enumerate(passes):
+            last = k == len(passes) - 1
+            kind, pair = ("fused", (None, a)) if math.prod(current[a + 1:]) <= \
+                COLUMN_PASS_CHANNELS else ("axis", (a,))
+            steps.append(Step(kind, pair, dtype=None if last else np.dtype(intermediate),
+                              shift=(shifts or {}).get(a, 0)))
+            current[a] = out_shape[a]
+        steps = tuple(steps)
+    return Plan(shape, out_shape, np.dtype(dtype), source, scale, preserve_range,
+                gather=passes == "gather", order=0 if passes == "gather" else 1, mode="edge",
+                code=v.BORDER_CODES["nearest"], cval=cval, blur=None, prefilter=(), prepad=0,
+                axes=axes, steps=steps, compute=np.dtype(compute), out_dtype=np.dtype(out_dtype),
+                result_dtype=np.dtype(result_dtype), clip=clip, identity=not axes)

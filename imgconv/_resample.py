@@ -31,6 +31,9 @@ FRESH_BYTES = 32 << 20
 #: Work items per thread: blocks of output rows handed out dynamically.
 ITEMS_PER_THREAD = 4
 
+#: The kernels' accumulator in fixed-point passes (integer weights).
+FIXED_POINT = np.dtype(np.int32)
+
 #: Inputs below this many elements take NumPy's min/max (no thread start-up).
 PARALLEL_RANGE_SIZE = 4096
 
@@ -244,16 +247,20 @@ def run_steps(plan, x, tables, *, scale, bounds, clip, out=None, n_threads=1, me
     source = dict(scale=scale, cval=plan.cval, convert_rows=False)
     for k, step in enumerate(steps):
         last = k == len(steps) - 1
-        dtype = plan.out_dtype if last else plan.compute
-        store = dict(lo=bounds[0], hi=bounds[1], clip=clip and last, stream=False)
+        dtype = plan.out_dtype if last else (step.dtype or plan.compute)
+        compute = FIXED_POINT if step.shift else plan.compute
+        lo, hi = bounds if last else (-np.inf, np.inf)
+        if step.shift:                      # uint8 in and out
+            lo, hi = max(lo, 0.0), min(hi, 255.0)
+        store = dict(lo=lo, hi=hi, clip=clip and last, stream=False, shift=step.shift)
         target = out if last else None
         if step.kind == "fused":
             w = step.axes[1]
             factor = _integer_factor(plan.in_shape[w], plan.out_shape[w])
-            x = _fused(step, x, tables, plan.compute, dtype, source, store, target,
+            x = _fused(step, x, tables, compute, dtype, source, store, target,
                        n_threads, factor, memo)
         else:
-            x = _axis(step.axes[0], x, tables, plan.compute, dtype, source, store, target,
+            x = _axis(step.axes[0], x, tables, compute, dtype, source, store, target,
                       n_threads, memo)
         source = dict(scale=1.0, cval=plan.cval, convert_rows=False)
     return x

@@ -867,3 +867,28 @@ def interpolate_passes(request, *, channels_last=False, uint8_vectorized=True):
     tables = {a: linear_taps(*sizes[a], scale[a], align_corners=request.align_corners,
                              dtype=dtype) for a in axes}
     return Passes("joint", axes, tables, {}, False)
+
+
+def torch_plan(request, passes):
+    """The :mod:`imgconv._plan` plan of an ``interpolate`` call: nearest modes
+    gather; the interpolating modes without antialias sum the taps of every
+    axis without rounding between them (in float64: within float32's
+    rounding of PyTorch's float32 sums, and of its float64 ones); antialias
+    rounds to the input's dtype between its W and H passes; uint8 runs
+    PyTorch's fixed-point passes (uint8 between them)."""
+    from ._plan import table_plan
+
+    dtype = request.dtype
+    common = dict(source="as-is", out_dtype=dtype, result_dtype=dtype)
+    if passes.arithmetic == "gather":
+        return table_plan(request.in_shape, dtype, request.out_shape, passes.tables,
+                          passes="gather", compute=dtype, **common)
+    if passes.arithmetic == "fixed":
+        tables = {a: (index, weight.astype(np.int32)) for a, (index, weight)
+                  in passes.tables.items()}
+        return table_plan(request.in_shape, dtype, request.out_shape, tables,
+                          passes=passes.axes, compute=np.int32, intermediate=np.uint8,
+                          shifts=passes.precision, **common)
+    order = "joint" if passes.arithmetic == "joint" else passes.axes
+    return table_plan(request.in_shape, dtype, request.out_shape, passes.tables, passes=order,
+                      compute=np.float64, intermediate=dtype, **common)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from . import _pillow
 from . import _plan
 from . import _resample
 from . import _validate as v
@@ -90,6 +91,54 @@ class _Request:
             mode=self.mode, cval=self.cval, clip=self.clip,
             preserve_range=self.preserve_range or self.preserve_dtype,
             preserve_dtype=self.preserve_dtype, sigmas=sigmas, channel_axis=self.axis)
+        return self.execute(plan, image)
+
+    def run_pillow(self, out_shape, filter, box, premultiply_alpha, max_pixels):
+        """Resize to ``out_shape`` by Pillow's rule for ``filter``."""
+        v.check_output_pixels([s for a, s in enumerate(out_shape) if a != self.axis],
+                              max_pixels)
+        spatial = [a for a in range(len(out_shape)) if a != self.axis]
+        if len(out_shape) != self.meta.ndim:
+            raise ValueError(
+                f"filter={filter!r} resizes the image's own axes: output_shape must not add "
+                f"axes to an image of shape {self.meta.shape}, got {out_shape}")
+        boxes = _check_box(box, [self.meta.shape[a] for a in spatial])
+        premultiply_alpha = v.check_bool(premultiply_alpha, "premultiply_alpha")
+        dtype = self.meta.dtype
+        if premultiply_alpha and not (dtype == np.uint8 and self.preserve_dtype
+                                      and self.axis is not None
+                                      and self.meta.shape[self.axis] in (2, 4)):
+            raise ValueError(
+                "premultiply_alpha=True is Pillow's rule for 'RGBA' and 'LA' images: it needs "
+                "a uint8 image with preserve_dtype=True and 2 or 4 channels at channel_axis, "
+                f"got dtype {dtype}, shape {self.meta.shape} and channel_axis={self.axis}")
+        rule = _pillow.pillow_plan(self.meta.shape, dtype, out_shape, spatial, filter, boxes,
+                                   preserve_dtype=self.preserve_dtype,
+                                   preserve_range=self.preserve_range)
+        image = self.image
+        premultiply = premultiply_alpha and rule.premultiply
+        if premultiply:
+            image = _map(image, _pillow.premultiply_alpha, self.axis)
+        if rule.crop is not None:
+            region = tuple(slice(c, c + out_shape[a]) for a, c in zip(spatial, rule.crop))
+            index = [slice(None)] * len(out_shape)
+            for a, r in zip(spatial, region):
+                index[a] = r
+            out = image[tuple(index)]
+            if not self.preserve_dtype:
+                out = _map(out, v.image_to_float, self.preserve_range)
+            out = out.copy()
+        else:
+            for a in rule.zero_pad:
+                pad = [(0, 0)] * len(out_shape)
+                pad[a] = (0, 1)
+                image = _pad_zero(image, pad)
+            out = self.execute(rule.plan, image)
+        if premultiply:
+            out = _map(out, _pillow.unpremultiply_alpha, self.axis)
+        return out
+
+    def execute(self, plan, image):
         if self.lazy:
             return execute_lazy(plan, image, self.n_threads)
         return _resample.execute(plan, image, n_threads=self.n_threads)
@@ -133,6 +182,43 @@ class _Request:
         for a, size in zip(self.spatial, spatial_sizes):
             shape[a] = size
         return tuple(shape)
+
+
+def _map(image, fn, *args):
+    """``fn(image, *args)``, block by block for a dask array."""
+    if is_dask_array(image):
+        meta = fn(np.zeros((1,) * image.ndim, image.dtype), *args)
+        return image.map_blocks(fn, *args, dtype=meta.dtype)
+    return fn(image, *args)
+
+
+def _pad_zero(image, pad):
+    if is_dask_array(image):
+        import dask.array as da
+
+        return da.pad(image, pad, mode="constant")
+    return np.pad(image, pad, mode="constant")
+
+
+def _check_box(box, sizes):
+    """A source region per spatial axis, ``((start, stop), ...)``, or None."""
+    if box is None:
+        return None
+    if not v.is_sequence(box) or len(box) != len(sizes) or not all(
+            v.is_sequence(b) and len(b) == 2 for b in box):
+        raise ValueError(
+            f"box must give (start, stop) for each of the {len(sizes)} spatial axes, "
+            f"got {v._describe(box)}")
+    checked = []
+    for (start, stop), n, k in zip(box, sizes, range(len(sizes))):
+        start = v.check_float(start, "box")
+        stop = v.check_float(stop, "box")
+        if not 0 <= start <= stop <= n:
+            raise ValueError(
+                f"box must lie within the image: 0 <= start <= stop <= {n} on spatial axis "
+                f"{k}, got ({start}, {stop})")
+        checked.append((start, stop))
+    return tuple(checked)
 
 
 def _check_order(order, dtype):
@@ -371,7 +457,8 @@ def _check_factors(factor, n_spatial):
 
 def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=True,
            preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
-           channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None):
+           channel_axis=None, preserve_dtype=False, filter=None, box=None,
+           premultiply_alpha=False, n_threads=None, max_pixels=None):
     """Resize an image to any shape: ``skimage.transform.resize``, pixel for pixel.
 
     Parameters
@@ -412,6 +499,29 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
         Return the input's dtype, integers rounded half to even and clipped
         to the type (values and cval in the image's own units); see
         :func:`upscale`.
+    filter : {'nearest', 'box', 'bilinear', 'hamming', 'bicubic', 'lanczos'}, optional
+        Compute what ``PIL.Image.resize`` computes with that filter instead
+        of scikit-image's splines: the support widened by the shrink factor,
+        the window clipped at the border and renormalised, Pillow 13's pass
+        order. uint8 images with ``preserve_dtype=True`` give Pillow's bytes
+        (22-bit fixed point, uint8 between the passes); float32 images
+        Pillow's 'F' mode (double sums, float32 between the passes); float64
+        the same without that rounding; other images are converted by
+        scikit-image's rules first. ``order``, ``mode``, ``cval``,
+        ``anti_aliasing`` and ``anti_aliasing_sigma`` belong to the spline
+        rule and must be left out; ``clip`` does not apply. Two spatial axes
+        follow Pillow exactly; other counts take one pass per axis, the last
+        first.
+    box : sequence of (float, float), optional
+        With ``filter``: the source region, ``(start, stop)`` per spatial axis
+        in pixels (Pillow's ``box`` in rows-then-columns order), resized to
+        ``output_shape``.
+    premultiply_alpha : bool, optional
+        With ``filter``, on a uint8 image of 2 or 4 channels (LA, RGBA; the
+        last is alpha) and ``preserve_dtype=True``: premultiply the colours by
+        the alpha before resizing and divide after, with Pillow's rounding,
+        as Pillow does for its 'RGBA' and 'LA' modes (so that transparent
+        pixels do not bleed colour into their neighbours).
     n_threads : int, optional
         Threads to use; the result does not depend on it.
     max_pixels : int, optional
@@ -447,11 +557,38 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
     >>> volume = np.random.default_rng(0).random((16, 16, 16), dtype=np.float32)
     >>> resize(volume, (32, 24, 8), order=3).shape        # a volume, cubic B-spline
     (32, 24, 8)
+    >>> photo = np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5
+    >>> resize(photo, (2, 2), channel_axis=-1, filter="bicubic", preserve_dtype=True)[..., 0]
+    array([[ 44,  71],
+           [154, 181]], dtype=uint8)
     """
+    if filter is not None:
+        _check_pillow_arguments(filter, order, mode, cval, anti_aliasing, anti_aliasing_sigma)
+    elif box is not None or premultiply_alpha is not False:
+        raise ValueError("box and premultiply_alpha belong to filter=...; give a filter or "
+                         "leave them out")
     req = _Request(image, channel_axis, order, mode, cval, clip, preserve_range,
                    preserve_dtype, n_threads)
     out_shape, requested = _check_output_shape(output_shape, req)
+    if filter is not None:
+        return req.run_pillow(out_shape, filter, box, premultiply_alpha, max_pixels)
     return req.run(out_shape, requested, anti_aliasing, anti_aliasing_sigma, max_pixels)
+
+
+def _check_pillow_arguments(filter, order, mode, cval, anti_aliasing, anti_aliasing_sigma):
+    """filter= names Pillow's rule: the spline rule's options must be left out."""
+    v.check_choice(filter, "filter", _pillow.PILLOW_FILTERS)
+    given = [name for name, value, default in (
+        ("order", order, None), ("mode", mode, "reflect"), ("cval", cval, 0.0),
+        ("anti_aliasing", anti_aliasing, None), ("anti_aliasing_sigma", anti_aliasing_sigma,
+                                                 None))
+        if not (value is default or (isinstance(value, str) and value == default)
+                or (name == "cval" and isinstance(value, (int, float)) and value == 0))]
+    if given:
+        raise ValueError(
+            f"filter={filter!r} computes Pillow's resize, whose border and anti-aliasing are "
+            f"its own: {', '.join(given)} cannot be given with it (they choose scikit-image's "
+            "spline rule); pass either filter or order")
 
 
 def rescale(image, scale, *, order=None, mode="reflect", cval=0.0, clip=True,

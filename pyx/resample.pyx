@@ -33,7 +33,6 @@ float32/float64; outputs any of these, integer ones rounded half to even and
 clipped. Results do not depend on the thread count: every output element is
 the same sum whichever thread computes it.
 """
-from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport pow
 from libc.stdlib cimport free, malloc
@@ -59,6 +58,14 @@ ctypedef fused dst_t:
     ushort
     float
     double
+
+# what the sums are computed in: float or double, or int for fixed-point
+# passes over uint8 (integer weights; a pass stores (sum + 2**(shift-1)) >>
+# shift, clipped)
+ctypedef fused acc_t:
+    float
+    double
+    int
 
 ctypedef fused elem_t:
     uchar
@@ -99,6 +106,7 @@ cdef struct Store:
     double hi              # within the type's range)
     bint clip              # float outputs: clip to [lo, hi] (NaN passes)
     bint stream            # streaming stores (a large output written once)
+    int shift              # fixed-point passes: the fraction bits of the weights
 
 
 cdef struct Schedule:
@@ -109,21 +117,28 @@ cdef struct Schedule:
 
 # ------------------------------------------------------------- elements ---
 
-cdef inline floating load(const src_t* p, Py_ssize_t i, floating scale) noexcept nogil:
-    """Element i of a source as a compute value."""
-    if src_t is float or src_t is double:
-        return <floating> p[i]
+cdef inline acc_t load(const src_t* p, Py_ssize_t i, acc_t scale) noexcept nogil:
+    """Element i of a source as a compute value (integers times ``scale`` in
+    float passes, as they are in fixed-point ones)."""
+    if src_t is float or src_t is double or acc_t is int:
+        return <acc_t> p[i]
     else:
-        return (<floating> p[i]) * scale
+        return (<acc_t> p[i]) * scale
 
 
-cdef inline dst_t to_pixel(floating value, floating lo, floating hi, bint clip,
+cdef inline dst_t to_pixel(acc_t value, acc_t lo, acc_t hi, bint clip, int shift,
                            dst_t kind) noexcept nogil:
     """A computed value as an output element: clipped to [lo, hi] when ``clip``
-    (NaN passes); integers are always clipped and rounded half to even.
-    ``kind`` only selects the type."""
-    cdef floating magic
-    if dst_t is float or dst_t is double:
+    (NaN passes); integers are always clipped and rounded half to even; a
+    fixed-point sum is ``(value + 2**(shift-1)) >> shift``, clipped. ``kind``
+    only selects the type."""
+    cdef acc_t magic
+    if acc_t is int:
+        value = (value + (1 << (shift - 1))) >> shift
+        value = lo if value < lo else value
+        value = hi if value > hi else value
+        return <dst_t> value
+    elif dst_t is float or dst_t is double:
         if clip:
             value = lo if value < lo else value
             value = hi if value > hi else value
@@ -133,7 +148,7 @@ cdef inline dst_t to_pixel(floating value, floating lo, floating hi, bint clip,
         value = hi if value > hi else value
         # adding and subtracting 1.5 * 2**mantissa_bits rounds to an integer,
         # half to even (the FPU's mode), without a libm call in the loop
-        if floating is float:
+        if acc_t is float:
             magic = 12582912.0
         else:
             magic = 6755399441055744.0
@@ -141,38 +156,38 @@ cdef inline dst_t to_pixel(floating value, floating lo, floating hi, bint clip,
         return <dst_t> value
 
 
-cdef inline void store_row(const floating* acc, Py_ssize_t n, floating lo, floating hi,
-                           bint clip, dst_t* out) noexcept nogil:
+cdef inline void store_row(const acc_t* acc, Py_ssize_t n, acc_t lo, acc_t hi,
+                           bint clip, int shift, dst_t* out) noexcept nogil:
     cdef Py_ssize_t j
     cdef dst_t kind = 0
     if clip:
         for j in range(n):
-            out[j] = to_pixel(acc[j], lo, hi, True, kind)
+            out[j] = to_pixel(acc[j], lo, hi, True, shift, kind)
     else:
         for j in range(n):
-            out[j] = to_pixel(acc[j], lo, hi, False, kind)
+            out[j] = to_pixel(acc[j], lo, hi, False, shift, kind)
 
 
-cdef inline void blend2(const floating* h0, const floating* h1, floating w0, floating w1,
-                        Py_ssize_t n, floating lo, floating hi, bint clip, bint stream,
+cdef inline void blend2(const acc_t* h0, const acc_t* h1, acc_t w0, acc_t w1,
+                        Py_ssize_t n, acc_t lo, acc_t hi, bint clip, bint stream, int shift,
                         dst_t* out) noexcept nogil:
     """out[j] = w0 * h0[j] + w1 * h1[j], stored by to_pixel (or its SIMD
     equal in _simd.pxd: streaming stores for a large float output, packed
     rounding for uint8)."""
     cdef Py_ssize_t j
     cdef dst_t kind = 0
-    if dst_t is uchar and floating is float:
+    if dst_t is uchar and acc_t is float:
         blend_u8(h0, h1, w0, w1, n, lo, hi, out)
-    elif dst_t is float and floating is float and stream:
+    elif dst_t is float and acc_t is float and stream:
         stream_blend_f(h0, h1, w0, w1, n, lo, hi, clip, out)
-    elif dst_t is double and floating is double and stream:
+    elif dst_t is double and acc_t is double and stream:
         stream_blend_d(h0, h1, w0, w1, n, lo, hi, clip, out)
     elif clip:
         for j in range(n):
-            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, kind)
+            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, shift, kind)
     else:
         for j in range(n):
-            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, False, kind)
+            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, False, shift, kind)
 
 
 # --------------------------------------------------------- column passes ---
@@ -183,11 +198,11 @@ cdef inline void blend2(const floating* h0, const floating* h1, floating w0, flo
 
 cdef inline void taps_checked(const src_t* src, Py_ssize_t channels, Py_ssize_t o0,
                               Py_ssize_t o1, Py_ssize_t taps, Py_ssize_t m, const int* index,
-                              const floating* weight, floating scale, floating cval,
-                              floating* dst) noexcept nogil:
+                              const acc_t* weight, acc_t scale, acc_t cval,
+                              acc_t* dst) noexcept nogil:
     """dst[o] = sum_t weight[t, o] * src[index[t, o]] (cval for -1), o in [o0, o1)."""
     cdef Py_ssize_t o, t, c, i
-    cdef floating acc, value
+    cdef acc_t acc, value
     for o in range(o0, o1):
         for c in range(channels):
             i = index[o]
@@ -202,11 +217,11 @@ cdef inline void taps_checked(const src_t* src, Py_ssize_t channels, Py_ssize_t 
 
 cdef inline void taps_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t o0,
                            Py_ssize_t o1, Py_ssize_t taps, Py_ssize_t m, const int* index,
-                           const floating* weight, floating scale,
-                           floating* dst) noexcept nogil:
+                           const acc_t* weight, acc_t scale,
+                           acc_t* dst) noexcept nogil:
     """taps_checked where every index lies inside the row."""
     cdef Py_ssize_t o, t, c
-    cdef floating acc
+    cdef acc_t acc
     for o in range(o0, o1):
         for c in range(channels):
             acc = weight[o] * load(src, index[o] * channels + c, scale)
@@ -218,11 +233,11 @@ cdef inline void taps_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t o0,
 
 cdef inline void window_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t o0,
                              Py_ssize_t o1, Py_ssize_t taps, Py_ssize_t m, const int* index,
-                             const floating* weight, floating scale,
-                             floating* dst) noexcept nogil:
+                             const acc_t* weight, acc_t scale,
+                             acc_t* dst) noexcept nogil:
     """taps_pass whose taps are consecutive pixels from index[0, o]."""
     cdef Py_ssize_t o, t, c
-    cdef floating acc
+    cdef acc_t acc
     cdef const src_t* p
     for o in range(o0, o1):
         p = src + index[o] * channels
@@ -241,17 +256,17 @@ cdef enum:
 
 cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t factor,
                             Py_ssize_t q0, Py_ssize_t q1, Py_ssize_t taps, Py_ssize_t m,
-                            const int* index, const floating* weight, floating scale,
-                            floating* dst) noexcept nogil:
+                            const int* index, const acc_t* weight, acc_t scale,
+                            acc_t* dst) noexcept nogil:
     """window_pass over the outputs s*q + r, q in [q0, q1), of an integer
     factor s: phase r reads from q + (index[0, s*q0 + r] - q0) with the
     weights of output s*q0 + r. Gray rows loop over pixels (the phases
     unroll into one interleaved store group); pixels of several channels
     loop phase by phase, each a contiguous run of channels."""
     cdef Py_ssize_t q, r, t, c, off
-    cdef floating acc
+    cdef acc_t acc
     cdef const src_t* p
-    cdef floating w[MAX_PHASE_WEIGHTS]
+    cdef acc_t w[MAX_PHASE_WEIGHTS]
     cdef Py_ssize_t first[MAX_PHASE_WEIGHTS]
     cdef Py_ssize_t base = factor * q0
     if factor * taps > MAX_PHASE_WEIGHTS:
@@ -283,8 +298,8 @@ cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t fa
 
 cdef inline void phase_by_factor(const src_t* src, Py_ssize_t channels, Py_ssize_t factor,
                                  Py_ssize_t q0, Py_ssize_t q1, Py_ssize_t taps, Py_ssize_t m,
-                                 const int* index, const floating* weight, floating scale,
-                                 floating* dst) noexcept nogil:
+                                 const int* index, const acc_t* weight, acc_t scale,
+                                 acc_t* dst) noexcept nogil:
     if taps == 2 and factor == 2:
         phase_pass(src, channels, 2, q0, q1, 2, m, index, weight, scale, dst)
     elif taps == 2 and factor == 4:
@@ -299,63 +314,64 @@ cdef inline void phase_by_factor(const src_t* src, Py_ssize_t channels, Py_ssize
 
 cdef inline Py_ssize_t simd_columns(const src_t* src, Py_ssize_t channels, Py_ssize_t limit,
                                     bint window, Py_ssize_t taps, Py_ssize_t m,
-                                    const int* index, const floating* weight, Py_ssize_t o0,
-                                    Py_ssize_t o1, floating scale,
-                                    floating* dst) noexcept nogil:
+                                    const int* index, const acc_t* weight, Py_ssize_t o0,
+                                    Py_ssize_t o1, acc_t scale,
+                                    acc_t* dst) noexcept nogil:
     """The outputs [o0, k) done by the SIMD passes of _columns.pxd (gray rows,
     and 2-4 interleaved channels); returns k, the first one left to do."""
-    if channels == 1:
-        if floating is float:
-            if src_t is float:
-                return gray_f32_f32(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-            elif src_t is uchar:
-                return gray_f32_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-            elif src_t is ushort:
-                return gray_f32_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                    dst)
-        else:
-            if src_t is double:
-                return gray_f64_f64(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                    dst)
-            elif src_t is float:
-                return gray_f64_f32(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                    dst)
-            elif src_t is uchar:
-                return gray_f64_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-            elif src_t is ushort:
-                return gray_f64_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                    dst)
-    elif channels <= 4:
-        if floating is float:
-            if src_t is float:
-                return pixels_f32_f32(src, channels, limit, window, taps, index, weight, m, o0,
-                                      o1, scale, dst)
-            elif src_t is uchar:
-                return pixels_f32_u8(src, channels, limit, window, taps, index, weight, m, o0,
-                                     o1, scale, dst)
-            elif src_t is ushort:
-                return pixels_f32_u16(src, channels, limit, window, taps, index, weight, m, o0,
-                                      o1, scale, dst)
-        else:
-            if src_t is double:
-                return pixels_f64_f64(src, channels, limit, window, taps, index, weight, m, o0,
-                                      o1, scale, dst)
-            elif src_t is float:
-                return pixels_f64_f32(src, channels, limit, window, taps, index, weight, m, o0,
-                                      o1, scale, dst)
-            elif src_t is uchar:
-                return pixels_f64_u8(src, channels, limit, window, taps, index, weight, m, o0,
-                                     o1, scale, dst)
-            elif src_t is ushort:
-                return pixels_f64_u16(src, channels, limit, window, taps, index, weight, m, o0,
-                                      o1, scale, dst)
+    if acc_t is not int:
+        if channels == 1:
+            if acc_t is float:
+                if src_t is float:
+                    return gray_f32_f32(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+                elif src_t is uchar:
+                    return gray_f32_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+                elif src_t is ushort:
+                    return gray_f32_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                        dst)
+            else:
+                if src_t is double:
+                    return gray_f64_f64(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                        dst)
+                elif src_t is float:
+                    return gray_f64_f32(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                        dst)
+                elif src_t is uchar:
+                    return gray_f64_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+                elif src_t is ushort:
+                    return gray_f64_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                        dst)
+        elif channels <= 4:
+            if acc_t is float:
+                if src_t is float:
+                    return pixels_f32_f32(src, channels, limit, window, taps, index, weight, m, o0,
+                                          o1, scale, dst)
+                elif src_t is uchar:
+                    return pixels_f32_u8(src, channels, limit, window, taps, index, weight, m, o0,
+                                         o1, scale, dst)
+                elif src_t is ushort:
+                    return pixels_f32_u16(src, channels, limit, window, taps, index, weight, m, o0,
+                                          o1, scale, dst)
+            else:
+                if src_t is double:
+                    return pixels_f64_f64(src, channels, limit, window, taps, index, weight, m, o0,
+                                          o1, scale, dst)
+                elif src_t is float:
+                    return pixels_f64_f32(src, channels, limit, window, taps, index, weight, m, o0,
+                                          o1, scale, dst)
+                elif src_t is uchar:
+                    return pixels_f64_u8(src, channels, limit, window, taps, index, weight, m, o0,
+                                         o1, scale, dst)
+                elif src_t is ushort:
+                    return pixels_f64_u16(src, channels, limit, window, taps, index, weight, m, o0,
+                                          o1, scale, dst)
     return o0
 
 
 cdef inline void column_interior(const src_t* src, Py_ssize_t channels, Py_ssize_t limit,
                                  const Columns* cols, Py_ssize_t taps, Py_ssize_t m,
-                                 const int* index, const floating* weight, floating scale,
-                                 floating* dst) noexcept nogil:
+                                 const int* index, const acc_t* weight, acc_t scale,
+                                 acc_t* dst) noexcept nogil:
     """The interior outputs: the SIMD passes where they apply, the scalar loops
     for the rest, with the common channel counts (1, 3) and tap counts (2, 4)
     as constants once inlined, so that the compiler unrolls them."""
@@ -386,8 +402,8 @@ cdef inline void column_interior(const src_t* src, Py_ssize_t channels, Py_ssize
 
 cdef inline void column_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t width,
                              Py_ssize_t out_width, const Columns* cols, Py_ssize_t taps,
-                             const int* index, const floating* weight, floating scale,
-                             floating cval, floating* dst) noexcept nogil:
+                             const int* index, const acc_t* weight, acc_t scale,
+                             acc_t cval, acc_t* dst) noexcept nogil:
     """One row of ``width`` pixels resampled along its pixels: dst (out_width, channels)."""
     taps_checked(src, channels, 0, cols.lo, taps, out_width, index, weight, scale, cval, dst)
     column_interior(src, channels, width * channels, cols, taps, out_width, index, weight,
@@ -397,11 +413,11 @@ cdef inline void column_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t w
 
 
 cdef inline void constant_pass(Py_ssize_t channels, Py_ssize_t out_width, Py_ssize_t taps,
-                               const floating* weight, floating cval,
-                               floating* dst) noexcept nogil:
+                               const acc_t* weight, acc_t cval,
+                               acc_t* dst) noexcept nogil:
     """column_pass of a row of cval (a row outside the image in mode constant)."""
     cdef Py_ssize_t o, t, c
-    cdef floating acc
+    cdef acc_t acc
     for o in range(out_width):
         acc = weight[o] * cval
         for t in range(1, taps):
@@ -410,8 +426,8 @@ cdef inline void constant_pass(Py_ssize_t channels, Py_ssize_t out_width, Py_ssi
             dst[o * channels + c] = acc
 
 
-cdef inline void convert_row(const src_t* src, Py_ssize_t n, floating scale,
-                             floating* line) noexcept nogil:
+cdef inline void convert_row(const src_t* src, Py_ssize_t n, acc_t scale,
+                             acc_t* line) noexcept nogil:
     cdef Py_ssize_t j
     for j in range(n):
         line[j] = load(src, j, scale)
@@ -419,35 +435,38 @@ cdef inline void convert_row(const src_t* src, Py_ssize_t n, floating scale,
 
 # ------------------------------------------------------------ resample2d ---
 
-cdef inline floating* resampled_row(const src_t* plane, Py_ssize_t row, Py_ssize_t width,
+cdef inline acc_t* resampled_row(const src_t* plane, Py_ssize_t row, Py_ssize_t width,
                                     Py_ssize_t channels, Py_ssize_t out_width,
                                     const Columns* cols, Py_ssize_t taps,
-                                    const int* index, const floating* weight,
-                                    const Source* source, floating* line,
-                                    floating* dst) noexcept nogil:
+                                    const int* index, const acc_t* weight,
+                                    const Source* source, acc_t* line,
+                                    acc_t* dst) noexcept nogil:
     """Input row ``row`` (-1: the cval row) resampled along its pixels into dst."""
-    cdef floating scale = <floating> source.scale
-    cdef floating cval = <floating> source.cval
+    cdef acc_t scale = <acc_t> source.scale
+    cdef acc_t cval = <acc_t> source.cval
     cdef const src_t* src
     if row < 0:
         constant_pass(channels, out_width, taps, weight, cval, dst)
         return dst
     src = plane + row * width * channels
-    if source.convert_rows:
+    if acc_t is int:
+        column_pass(src, channels, width, out_width, cols, taps, index, weight, scale, cval,
+                    dst)
+    elif source.convert_rows:
         convert_row(src, width * channels, scale, line)
-        column_pass(<const floating*> line, channels, width, out_width, cols, taps, index,
-                    weight, <floating> 1, cval, dst)
+        column_pass(<const acc_t*> line, channels, width, out_width, cols, taps, index,
+                    weight, <acc_t> 1, cval, dst)
     else:
         column_pass(src, channels, width, out_width, cols, taps, index, weight, scale, cval,
                     dst)
     return dst
 
 
-cdef inline floating* cached_row(const src_t* plane, Py_ssize_t row, Py_ssize_t stamp,
+cdef inline acc_t* cached_row(const src_t* plane, Py_ssize_t row, Py_ssize_t stamp,
                                  Py_ssize_t width, Py_ssize_t channels, Py_ssize_t out_width,
                                  const Columns* cols, Py_ssize_t taps,
-                                 const int* index, const floating* weight,
-                                 const Source* source, floating* line, floating* cache,
+                                 const int* index, const acc_t* weight,
+                                 const Source* source, acc_t* line, acc_t* cache,
                                  Py_ssize_t* tags, Py_ssize_t* stamps,
                                  Py_ssize_t n_slots) noexcept nogil:
     """resampled_row from the thread's cache, or computed into its least
@@ -469,13 +488,13 @@ cdef inline floating* cached_row(const src_t* plane, Py_ssize_t row, Py_ssize_t 
 
 
 cdef inline void blend_rows(const src_t* plane, const int* rows,
-                            const floating* weights, Py_ssize_t taps, Py_ssize_t n,
-                            const Source* source, floating* line) noexcept nogil:
+                            const acc_t* weights, Py_ssize_t taps, Py_ssize_t n,
+                            const Source* source, acc_t* line) noexcept nogil:
     """line = sum_t weights[t] * input row rows[t] (row -1: cval), n elements."""
     cdef Py_ssize_t t, j
-    cdef floating w
-    cdef floating scale = <floating> source.scale
-    cdef floating cval = <floating> source.cval
+    cdef acc_t w
+    cdef acc_t scale = <acc_t> source.scale
+    cdef acc_t cval = <acc_t> source.cval
     cdef const src_t* src
     for t in range(taps):
         w = weights[t]
@@ -497,8 +516,8 @@ cdef inline void blend_rows(const src_t* plane, const int* rows,
 
 
 def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
-               const int[:, ::1] row_index, const floating[:, ::1] row_weight,
-               const int[:, ::1] col_index, const floating[:, ::1] col_weight,
+               const int[:, ::1] row_index, const acc_t[:, ::1] row_weight,
+               const int[:, ::1] col_index, const acc_t[:, ::1] col_weight,
                Columns cols, Source source, Store store, Schedule schedule,
                int n_threads):
     """Separable resampling of (P, H, W, C) planes to (P, H2, W2, C).
@@ -524,19 +543,19 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     cdef Py_ssize_t per_plane = max(1, schedule.items // max(1, planes))
     cdef Py_ssize_t rows_per_item = (out_height + per_plane - 1) // per_plane
     cdef Py_ssize_t n_blocks = (out_height + rows_per_item - 1) // rows_per_item
-    cdef floating low = <floating> store.lo
-    cdef floating high = <floating> store.hi
+    cdef acc_t low = <acc_t> store.lo
+    cdef acc_t high = <acc_t> store.hi
     cdef Py_ssize_t line_len = in_len if (schedule.blend_first or source.convert_rows) else 0
     cdef Py_ssize_t item, p, y, y0, y1, t, k, j
     cdef const src_t* plane
     cdef dst_t* out_row
-    cdef floating* buffer
-    cdef floating* line
-    cdef floating* acc
-    cdef floating* cache
-    cdef floating* h0
-    cdef floating* h1
-    cdef floating w
+    cdef acc_t* buffer
+    cdef acc_t* line
+    cdef acc_t* acc
+    cdef acc_t* cache
+    cdef acc_t* h0
+    cdef acc_t* h1
+    cdef acc_t w
     cdef Py_ssize_t* tags
     cdef Py_ssize_t* stamps
     cdef int failed = 0
@@ -545,7 +564,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     if planes == 0 or out_height == 0 or row_len == 0:
         return
     with nogil, parallel(num_threads=n_threads):
-        buffer = <floating*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(floating)
+        buffer = <acc_t*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(acc_t)
                                     + 1)
         tags = <Py_ssize_t*> malloc((2 * n_slots + 1) * sizeof(Py_ssize_t))
         line = buffer
@@ -567,13 +586,14 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                     stamps[k] = -1
                 for y in range(y0, y1):
                     out_row = &out[p, y, 0, 0]
-                    if schedule.blend_first:
+                    if acc_t is not int and schedule.blend_first:
+                        # (fixed-point passes round between the axes: never fused so)
                         blend_rows(plane, &row_index[y, 0], &row_weight[y, 0], row_taps,
                                    in_len, &source, line)
-                        column_pass(<const floating*> line, channels, width, out_width, &cols,
+                        column_pass(<const acc_t*> line, channels, width, out_width, &cols,
                                     col_taps, &col_index[0, 0], &col_weight[0, 0],
-                                    <floating> 1, <floating> source.cval, acc)
-                        store_row(acc, row_len, low, high, store.clip, out_row)
+                                    <acc_t> 1, <acc_t> source.cval, acc)
+                        store_row(acc, row_len, low, high, store.clip, store.shift, out_row)
                     elif row_taps == 2:
                         h0 = cached_row(plane, row_index[y, 0], y, width, channels, out_width,
                                         &cols, col_taps, &col_index[0, 0], &col_weight[0, 0],
@@ -582,7 +602,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                                         &cols, col_taps, &col_index[0, 0], &col_weight[0, 0],
                                         &source, line, cache, tags, stamps, n_slots)
                         blend2(h0, h1, row_weight[y, 0], row_weight[y, 1], row_len, low, high,
-                               store.clip, store.stream, out_row)
+                               store.clip, store.stream, store.shift, out_row)
                     else:
                         for t in range(row_taps):
                             h0 = cached_row(plane, row_index[y, t], y, width, channels,
@@ -596,7 +616,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                             else:
                                 for j in range(row_len):
                                     acc[j] = acc[j] + w * h0[j]
-                        store_row(acc, row_len, low, high, store.clip, out_row)
+                        store_row(acc, row_len, low, high, store.clip, store.shift, out_row)
         free(buffer)
         free(tags)
     if failed:
@@ -606,7 +626,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
 # ------------------------------------------------------------- axis_pass ---
 
 def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
-              const int[:, ::1] index, const floating[:, ::1] weight,
+              const int[:, ::1] index, const acc_t[:, ::1] weight,
               Source source, Store store, Schedule schedule, int n_threads):
     """One axis resampled: out[b, o, :] = sum_t weight[o, t] * image[b, index[o, t], :]
     (index -1: cval), in tap order, for (B, N, I) -> (B, M, I).
@@ -621,13 +641,13 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
     cdef Py_ssize_t per_batch = max(1, schedule.items // max(1, batch))
     cdef Py_ssize_t per_item = (out_len + per_batch - 1) // per_batch
     cdef Py_ssize_t n_blocks = (out_len + per_item - 1) // per_item
-    cdef floating scale = <floating> source.scale
-    cdef floating cval = <floating> source.cval
-    cdef floating low = <floating> store.lo
-    cdef floating high = <floating> store.hi
+    cdef acc_t scale = <acc_t> source.scale
+    cdef acc_t cval = <acc_t> source.cval
+    cdef acc_t low = <acc_t> store.lo
+    cdef acc_t high = <acc_t> store.hi
     cdef Py_ssize_t item, b, o, o0, o1, t, j, i
-    cdef floating w
-    cdef floating* acc
+    cdef acc_t w
+    cdef acc_t* acc
     cdef const src_t* src
     cdef int failed = 0
     cdef int* failed_flag = &failed
@@ -635,7 +655,7 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
     if batch == 0 or out_len == 0 or inner == 0:
         return
     with nogil, parallel(num_threads=n_threads):
-        acc = <floating*> malloc(inner * sizeof(floating))
+        acc = <acc_t*> malloc(inner * sizeof(acc_t))
         for item in prange(batch * n_blocks, schedule='dynamic'):
             if acc == NULL:
                 failed_flag[0] = 1
@@ -662,7 +682,7 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
                     else:
                         for j in range(inner):
                             acc[j] = acc[j] + w * load(src, j, scale)
-                store_row(acc, inner, low, high, store.clip, &out[b, o, 0])
+                store_row(acc, inner, low, high, store.clip, store.shift, &out[b, o, 0])
         free(acc)
     if failed:
         raise MemoryError("axis_pass: cannot allocate the per-thread buffer")
