@@ -450,9 +450,10 @@ def pillow_plan(shape, dtype, out_shape, spatial, filter, boxes=None, *, preserv
     (``spatial``: its resampled axes, the others channels or frames) to
     ``out_shape``.
 
-    Two spatial axes follow :func:`pillow_steps` exactly; one axis is one
-    pass; more take their passes from the last axis to the first (Pillow has
-    no rule for them). Arithmetic: uint8 with ``preserve_dtype``, Pillow's
+    Two spatial axes follow :func:`pillow_steps` exactly, and so do two
+    axes that change among more (each frame of a stack resized as Pillow
+    resizes it); one axis is one pass; more take their passes from the last
+    axis to the first (Pillow has no rule for them). Arithmetic: uint8 with ``preserve_dtype``, Pillow's
     22-bit fixed point with a uint8 image between the passes; float32 (and
     float16, widened), Pillow's 'F' mode: double sums, float32 between the
     passes; float64 the same without that rounding; other images are first
@@ -478,9 +479,17 @@ def pillow_plan(shape, dtype, out_shape, spatial, filter, boxes=None, *, preserv
         crop = (0,) * len(spatial) if copy else (
             tuple(int(a) for a, _ in intervals) if integral else None)
         premultiply = not copy and not gather
-        order = () if crop is not None or gather else tuple(
-            k for k in reversed(range(len(spatial)))
-            if n_out[k] != n_in[k] or intervals[k] != (0.0, float(n_in[k])))
+        need = [k for k in range(len(spatial))
+                if n_out[k] != n_in[k] or intervals[k] != (0.0, float(n_in[k]))]
+        if crop is not None or gather:
+            order = ()
+        elif len(need) == 2:
+            # two axes change (a stack of frames): Pillow's order for them
+            pair = pillow_steps([n_in[k] for k in need], [n_out[k] for k in need], filter,
+                                [boxes[k] for k in need]).axes
+            order = tuple(need[k] for k in pair)
+        else:
+            order = tuple(reversed(need))
     if crop is not None:
         return PillowResize(None, tuple(crop), (), premultiply)
 

@@ -509,9 +509,9 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
         the same without that rounding; other images are converted by
         scikit-image's rules first. ``order``, ``mode``, ``cval``,
         ``anti_aliasing`` and ``anti_aliasing_sigma`` belong to the spline
-        rule and must be left out; ``clip`` does not apply. Two spatial axes
-        follow Pillow exactly; other counts take one pass per axis, the last
-        first.
+        rule and must be left out; ``clip`` does not apply. Images whose
+        two spatial axes change (frames of a stack too) follow Pillow
+        exactly; other counts take one pass per axis, the last first.
     box : sequence of (float, float), optional
         With ``filter``: the source region, ``(start, stop)`` per spatial axis
         in pixels (Pillow's ``box`` in rows-then-columns order), resized to
