@@ -232,8 +232,12 @@ def _schedule(n_threads, blend_first=False, slots=0):
     return dict(blend_first=blend_first, slots=slots, items=ITEMS_PER_THREAD * n_threads)
 
 
-def _streams(out):
-    return out.dtype.kind == "f" and STREAM_BYTES <= out.nbytes <= FRESH_BYTES
+def _streams(out, fresh=True):
+    """Whether a float output is written with streaming stores: outputs that
+    do not fit in the cache, unless they are fresh pages too large for the
+    allocator to reuse (see FRESH_BYTES)."""
+    return out.dtype.kind == "f" and STREAM_BYTES <= out.nbytes and (
+        not fresh or out.nbytes <= FRESH_BYTES)
 
 
 def run_steps(plan, x, tables, *, scale, bounds, clip, out=None, n_threads=1, memo=None):
@@ -315,7 +319,7 @@ def _fused(step, x, tables, compute, dtype, source, store, out, n_threads, facto
     wanted = row_index.shape[1] + -(-height // max(out_height, 1)) + 1
     slots = max(2, min(wanted, CACHE_BYTES // max(1, row_len * compute.itemsize)))
     store = dict(store)
-    store["stream"] = _streams(y) and row_index.shape[1] == 2
+    store["stream"] = _streams(y, fresh=out is None) and row_index.shape[1] == 2
     _kernels.resample2d(
         x.reshape(planes, height, width, channels),
         y.reshape(planes, out_height, out_width, channels),
@@ -367,7 +371,7 @@ def run_gather(x, tables, out=None, n_threads=1):
     factor = col_index.size // width if col_index.size % width == 0 else 0
     if factor and not (col_index == np.arange(col_index.size) // factor).all():
         factor = 0
-    stream = STREAM_BYTES <= y.nbytes <= FRESH_BYTES
+    stream = STREAM_BYTES <= y.nbytes and (out is not None or y.nbytes <= FRESH_BYTES)
     _kernels.gather(raw, raw_out, rows, col_index, factor, stream,
                     ITEMS_PER_THREAD * n_threads, n_threads)
     return y
@@ -376,11 +380,23 @@ def run_gather(x, tables, out=None, n_threads=1):
 # -------------------------------------------------------------- execute ---
 
 def execute(plan, image, out=None, n_threads=1):
-    """Carry out ``plan`` on the ndarray ``image``; returns the result (``out``
-    when given)."""
+    """Carry out ``plan`` on the ndarray ``image``; returns the result, written
+    into ``out`` when given (an array the caller checked: the result's shape
+    and dtype, C-contiguous, apart from the image)."""
+    result = _execute(plan, image, out, n_threads)
+    if out is not None and result is not out:
+        np.copyto(out, result)
+        return out
+    return result
+
+
+def _execute(plan, image, out, n_threads):
+    """execute's work; writes into ``out`` where the last kernel can, else
+    returns a new array."""
     x = read_source(plan, image)
+    direct = out if out is not None and plan.out_dtype == plan.result_dtype else None
     if plan.gather:
-        return _execute_gather(plan, x, n_threads)
+        return _execute_gather(plan, x, direct, n_threads)
     if plan.identity:
         # scipy.ndimage.zoom returns the image itself at zoom 1: no neighbour
         # is read, so NaN and inf stay in their pixels
@@ -399,11 +415,12 @@ def execute(plan, image, out=None, n_threads=1):
         # the float result first, clipped by scikit-image's rule, then rounded
         plan_float = _with_float_output(plan)
         y = run_steps(plan_float, x, plan.tables(), scale=scale, bounds=bounds, clip=False,
-                      n_threads=n_threads, memo=plan.memo)
+                      out=direct if plan_float is plan else None, n_threads=n_threads,
+                      memo=plan.memo)
         clip_late(y, image_range, plan.mode, plan.cval, y.dtype, n_threads)
         return to_result(plan, y)
     y = run_steps(plan, x, plan.tables(), scale=scale, bounds=bounds, clip=kernel_clip,
-                  out=out, n_threads=n_threads, memo=plan.memo)
+                  out=direct, n_threads=n_threads, memo=plan.memo)
     return to_result(plan, y)
 
 
@@ -421,11 +438,15 @@ def _with_float_output(plan):
     return dataclasses.replace(plan, out_dtype=np.dtype(np.float64))
 
 
-def _execute_gather(plan, x, n_threads):
+def _execute_gather(plan, x, out, n_threads):
     source = x
     if plan.blur:
         x = blur(plan, x)
-    y = run_gather(x, plan.tables(), n_threads=n_threads) if plan.axes else x.copy()
+    if plan.axes:
+        y = run_gather(x, plan.tables(), out=out if x.dtype == plan.result_dtype else None,
+                       n_threads=n_threads)
+    else:
+        y = x.copy()
     if plan.clip != "none":
         clip_late(y, input_range(source, n_threads), plan.mode, plan.cval, source.dtype,
                   n_threads)

@@ -20,7 +20,7 @@ __all__ = ["interpolate"]
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False, *, n_threads=None,
-                max_pixels=None):
+                max_pixels=None, out=None):
     """Resize a batch of images or volumes as ``torch.nn.functional.interpolate``.
 
     Parameters
@@ -54,6 +54,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         Threads to use (None: all cores); the result does not depend on it.
     max_pixels : int, optional
         Bound on the output's spatial pixels, checked before allocating.
+    out : ndarray, optional
+        Where to write the result (exactly its shape and dtype, C-contiguous,
+        writeable, apart from ``input``; checked before anything is written);
+        returned. Not for dask arrays.
 
     Returns
     -------
@@ -87,15 +91,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     request = _torch.check_interpolate(shape, dtype, size, scale_factor, mode, align_corners,
                                        recompute_scale_factor, antialias)
     v.check_output_pixels(request.out_shape[2:], max_pixels)
+    if out is not None and lazy:
+        raise TypeError("out= takes NumPy results; for a dask array store the lazy result "
+                        "instead (dask.array.store(result, target))")
+    v.check_out(out, request.out_shape, dtype, (input,))
     if 0 in request.out_shape:
-        return np.empty(request.out_shape, dtype)          # torch's empty area output
+        return out if out is not None else np.empty(request.out_shape, dtype)
     channels_last = not lazy and _is_channels_last(input)
     passes = _torch.interpolate_passes(request, channels_last=channels_last)
     plan = _torch.torch_plan(request, passes)
     if lazy:
         return execute_lazy(plan, input, 1 if n_threads is None else
                             effective_n_threads(n_threads))
-    return _resample.execute(plan, input, n_threads=effective_n_threads(n_threads))
+    return _resample.execute(plan, input, out=out, n_threads=effective_n_threads(n_threads))
 
 
 def _is_channels_last(array):

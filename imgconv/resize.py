@@ -75,7 +75,7 @@ class _Request:
         return tuple(a for a in range(self.meta.ndim) if a != self.axis)
 
     def run(self, out_shape, requested, anti_aliasing=None, anti_aliasing_sigma=None,
-            max_pixels=None):
+            max_pixels=None, out=None):
         """Resize to ``out_shape`` (full, ints); ``requested``: the sizes asked
         for (floats allowed), from which the default anti-aliasing comes."""
         v.check_output_pixels([s for a, s in enumerate(out_shape) if a != self.axis],
@@ -91,9 +91,10 @@ class _Request:
             mode=self.mode, cval=self.cval, clip=self.clip,
             preserve_range=self.preserve_range or self.preserve_dtype,
             preserve_dtype=self.preserve_dtype, sigmas=sigmas, channel_axis=self.axis)
-        return self.execute(plan, image)
+        self.check_out(out, plan.out_shape, plan.result_dtype)
+        return self.execute(plan, image, out)
 
-    def run_pillow(self, out_shape, filter, box, premultiply_alpha, max_pixels):
+    def run_pillow(self, out_shape, filter, box, premultiply_alpha, max_pixels, out=None):
         """Resize to ``out_shape`` by Pillow's rule for ``filter``."""
         v.check_output_pixels([s for a, s in enumerate(out_shape) if a != self.axis],
                               max_pixels)
@@ -115,6 +116,11 @@ class _Request:
         rule = _pillow.pillow_plan(self.meta.shape, dtype, out_shape, spatial, filter, boxes,
                                    preserve_dtype=self.preserve_dtype,
                                    preserve_range=self.preserve_range)
+        result_dtype = dtype if self.preserve_dtype else v.image_to_float(
+            np.zeros((), dtype), self.preserve_range).dtype
+        if rule.plan is not None:
+            result_dtype = rule.plan.result_dtype
+        self.check_out(out, out_shape, result_dtype)
         image = self.image
         premultiply = premultiply_alpha and rule.premultiply
         if premultiply:
@@ -124,24 +130,32 @@ class _Request:
             index = [slice(None)] * len(out_shape)
             for a, r in zip(spatial, region):
                 index[a] = r
-            out = image[tuple(index)]
+            result = image[tuple(index)]
             if not self.preserve_dtype:
-                out = _map(out, v.image_to_float, self.preserve_range)
-            out = out.copy()
+                result = _map(result, v.image_to_float, self.preserve_range)
+            result = result.copy()
         else:
             for a in rule.zero_pad:
                 pad = [(0, 0)] * len(out_shape)
                 pad[a] = (0, 1)
                 image = _pad_zero(image, pad)
-            out = self.execute(rule.plan, image)
+            result = self.execute(rule.plan, image, None if premultiply else out)
         if premultiply:
-            out = _map(out, _pillow.unpremultiply_alpha, self.axis)
-        return out
+            result = _map(result, _pillow.unpremultiply_alpha, self.axis)
+        return _into(out, result)
 
-    def execute(self, plan, image):
+    def check_out(self, out, shape, dtype):
+        """A caller's ``out`` checked against the result, before anything runs."""
+        if out is not None and self.lazy:
+            raise TypeError(
+                "out= takes NumPy results; for a dask array store the lazy result instead "
+                "(dask.array.store(result, target))")
+        return v.check_out(out, shape, dtype, (self.image,))
+
+    def execute(self, plan, image, out=None):
         if self.lazy:
             return execute_lazy(plan, image, self.n_threads)
-        return _resample.execute(plan, image, n_threads=self.n_threads)
+        return _resample.execute(plan, image, out=out, n_threads=self.n_threads)
 
     def sigmas(self, out_shape, requested, anti_aliasing, anti_aliasing_sigma):
         """Gaussian sigma per axis (0: no filter), by scikit-image's rules; the
@@ -182,6 +196,14 @@ class _Request:
         for a, size in zip(self.spatial, spatial_sizes):
             shape[a] = size
         return tuple(shape)
+
+
+def _into(out, result):
+    """``result``, or ``out`` holding it."""
+    if out is None or result is out:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 def _map(image, fn, *args):
@@ -345,7 +367,7 @@ def _upscale_conv(req, factor, method):
 
 def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
             channel_axis=None, preserve_range=False, preserve_dtype=False, method="auto",
-            n_threads=None, max_pixels=None):
+            n_threads=None, max_pixels=None, out=None):
     """Enlarge an image by integer factors, as a transposed convolution.
 
     The result equals ``skimage.transform.rescale(image, factor, order=order,
@@ -401,6 +423,11 @@ def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
     max_pixels : int, optional
         Bound on the output's spatial pixels (default: ``IMGCONV_MAX_PIXELS``
         or 178,956,970), checked before anything is allocated.
+    out : ndarray, optional
+        Where to write the result: an array of exactly the result's shape and
+        dtype, C-contiguous, writeable and apart from ``image`` (checked before
+        anything is written); it is returned. Reusing one saves allocating
+        (and page-faulting) a fresh output per call. Not for dask arrays.
 
     Returns
     -------
@@ -439,9 +466,18 @@ def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
     factors = _check_factors(factor, len(req.spatial))
     out_shape = req.full_shape([f * req.meta.shape[a] for a, f in zip(req.spatial, factors)])
     if method in ("auto", "polyphase"):
-        return req.run(out_shape, out_shape, max_pixels=max_pixels)
+        return req.run(out_shape, out_shape, max_pixels=max_pixels, out=out)
     v.check_output_pixels([out_shape[a] for a in req.spatial], max_pixels)
-    return _upscale_conv(req, factors, method)
+    if out is not None:
+        # the result's dtype, as the plan of the same call says
+        plan = _plan.resample_plan(
+            req.meta.shape, req.meta.dtype, out_shape, order=req.order, code=req.code,
+            mode=req.mode, cval=req.cval, clip=req.clip,
+            preserve_range=req.preserve_range or req.preserve_dtype,
+            preserve_dtype=req.preserve_dtype, sigmas=(0.0,) * len(out_shape),
+            channel_axis=req.axis)
+        req.check_out(out, out_shape, plan.result_dtype)
+    return _into(out, _upscale_conv(req, factors, method))
 
 
 def _check_factors(factor, n_spatial):
@@ -458,7 +494,7 @@ def _check_factors(factor, n_spatial):
 def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=True,
            preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
            channel_axis=None, preserve_dtype=False, filter=None, box=None,
-           premultiply_alpha=False, n_threads=None, max_pixels=None):
+           premultiply_alpha=False, n_threads=None, max_pixels=None, out=None):
     """Resize an image to any shape: ``skimage.transform.resize``, pixel for pixel.
 
     Parameters
@@ -527,6 +563,11 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
     max_pixels : int, optional
         Bound on the output's spatial pixels, checked before anything is
         allocated.
+    out : ndarray, optional
+        Where to write the result: an array of exactly the result's shape and
+        dtype, C-contiguous, writeable and apart from ``image`` (checked before
+        anything is written); it is returned. Reusing one saves allocating
+        (and page-faulting) a fresh output per call. Not for dask arrays.
 
     Returns
     -------
@@ -571,8 +612,8 @@ def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=Tr
                    preserve_dtype, n_threads)
     out_shape, requested = _check_output_shape(output_shape, req)
     if filter is not None:
-        return req.run_pillow(out_shape, filter, box, premultiply_alpha, max_pixels)
-    return req.run(out_shape, requested, anti_aliasing, anti_aliasing_sigma, max_pixels)
+        return req.run_pillow(out_shape, filter, box, premultiply_alpha, max_pixels, out)
+    return req.run(out_shape, requested, anti_aliasing, anti_aliasing_sigma, max_pixels, out)
 
 
 def _check_pillow_arguments(filter, order, mode, cval, anti_aliasing, anti_aliasing_sigma):
@@ -593,7 +634,7 @@ def _check_pillow_arguments(filter, order, mode, cval, anti_aliasing, anti_alias
 
 def rescale(image, scale, *, order=None, mode="reflect", cval=0.0, clip=True,
             preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
-            channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None):
+            channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None, out=None):
     """Scale an image by a factor: ``skimage.transform.rescale``, pixel for pixel.
 
     Each spatial axis of ``n`` pixels gets ``max(round(scale * n), 1)``
@@ -607,7 +648,7 @@ def rescale(image, scale, *, order=None, mode="reflect", cval=0.0, clip=True,
     scale : float or sequence of float
         Positive scale factor, or one per spatial axis.
     order, mode, cval, clip, preserve_range, anti_aliasing, anti_aliasing_sigma, \
-channel_axis, preserve_dtype, n_threads, max_pixels :
+channel_axis, preserve_dtype, n_threads, max_pixels, out :
         As in :func:`resize`.
 
     Returns
@@ -631,7 +672,7 @@ channel_axis, preserve_dtype, n_threads, max_pixels :
                    preserve_dtype, n_threads)
     sizes = _rescaled_sizes(scale, [req.meta.shape[a] for a in req.spatial])
     out_shape = req.full_shape(sizes)
-    return req.run(out_shape, out_shape, anti_aliasing, anti_aliasing_sigma, max_pixels)
+    return req.run(out_shape, out_shape, anti_aliasing, anti_aliasing_sigma, max_pixels, out)
 
 
 def _rescaled_sizes(scale, spatial):

@@ -769,3 +769,81 @@ def test_upscale_spline_orders_on_color_images():
             diff = np.abs(ours.astype(int) - np.clip(np.rint(theirs), 0, 255))
             assert diff.max() <= 1
             assert np.all((diff == 0) | (np.abs(theirs - np.floor(theirs) - 0.5) < 1e-9))
+
+
+# ------------------------------------------------------------------ out= ---
+
+OUT_CALLS = {
+    "upscale": lambda x, **kw: upscale(x, 2, **kw),
+    "upscale-u8": lambda x, **kw: upscale((x * 255).astype(np.uint8), 3, channel_axis=-1,
+                                          preserve_dtype=True, **kw),
+    "upscale-gemm": lambda x, **kw: upscale(x[..., 0], 2, method="gemm", **kw),
+    "resize-aa": lambda x, **kw: resize(x, (7, 5), channel_axis=-1, **kw),
+    "resize-cubic-constant": lambda x, **kw: resize(x, (30, 9), order=3, mode="constant",
+                                                    cval=5.0, channel_axis=-1, **kw),
+    "resize-nearest": lambda x, **kw: resize(x, (31, 5), order=0, channel_axis=-1, **kw),
+    "resize-pillow": lambda x, **kw: resize((x * 255).astype(np.uint8), (9, 30),
+                                            channel_axis=-1, filter="lanczos",
+                                            preserve_dtype=True, **kw),
+    "resize-int16": lambda x, **kw: resize((x * 100).astype(np.int16), (9, 30), channel_axis=-1,
+                                           preserve_dtype=True, **kw),
+    "rescale-volume": lambda x, **kw: rescale(x, (0.5, 1.5, 2), **kw),
+    "interpolate": lambda x, **kw: imgconv.interpolate(
+        np.moveaxis(x, -1, 0)[None].copy(), scale_factor=1.5, mode="bicubic", **kw),
+}
+
+
+@pytest.mark.parametrize("name", OUT_CALLS)
+def test_out_gets_the_allocating_result_and_is_returned(name, four_cores):
+    image = random_image((19, 14, 3), np.float32, seed=42)
+    call = OUT_CALLS[name]
+    expected = call(image)
+    for n in (1, 3):
+        out = np.full(expected.shape, 7, expected.dtype)
+        got = call(image, out=out, n_threads=n)
+        assert got is out
+        np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", OUT_CALLS)
+def test_a_wrong_out_is_refused_before_anything_is_written(name):
+    image = random_image((19, 14, 3), np.float32, seed=43)
+    call = OUT_CALLS[name]
+    expected = call(image)
+    wrong_dtype = np.float64 if expected.dtype != np.float64 else np.float32
+    bad = {
+        "shape": (np.zeros(expected.shape[:-1] + (expected.shape[-1] + 1,), expected.dtype),
+                  ValueError, "out must be an array of shape"),
+        "dtype": (np.zeros(expected.shape, wrong_dtype), ValueError, "and dtype"),
+        "strides": (np.zeros(expected.shape[::-1], expected.dtype).T, ValueError,
+                    "must be C-contiguous"),
+        "list": (expected.tolist(), TypeError, "out must be an array"),
+    }
+    read_only = np.zeros(expected.shape, expected.dtype)
+    read_only.flags.writeable = False
+    bad["read-only"] = (read_only, ValueError, "out is read-only")
+    for what, (out, error, match) in bad.items():
+        before = np.array(out, copy=True) if isinstance(out, np.ndarray) else None
+        with pytest.raises(error, match=match):
+            call(image, out=out)
+        if before is not None:
+            np.testing.assert_array_equal(out, before)
+
+
+def test_out_must_not_overlap_the_image():
+    image = random_image((10, 10), seed=44)
+    with pytest.raises(ValueError, match="out shares memory with an input"):
+        resize(image, (10, 10), order=0, out=image)
+    buffer = np.zeros(400)
+    with pytest.raises(ValueError, match="out shares memory with an input"):
+        upscale(buffer[:100].reshape(10, 10), 2, out=buffer.reshape(20, 20))
+    assert not buffer.any()
+
+
+def test_out_is_refused_for_dask_arrays():
+    da = pytest.importorskip("dask.array")
+    lazy = da.zeros((8, 8), chunks=4)
+    with pytest.raises(TypeError, match="out= takes NumPy results; for a dask array"):
+        upscale(lazy, 2, out=np.zeros((16, 16)))
+    with pytest.raises(TypeError, match="out= takes NumPy results"):
+        imgconv.interpolate(lazy[None, None], size=(4, 4), out=np.zeros((1, 1, 4, 4)))
