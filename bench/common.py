@@ -19,12 +19,28 @@ from imgconv._threads import effective_n_threads
 THREADS = effective_n_threads(int(os.environ.get("IMGCONV_BENCH_THREADS", "-1")))
 
 
-def run(benchmark, group, library, fn, *args, **kwargs):
-    """Benchmark ``fn(*args, **kwargs)`` as ``library`` in ``group``."""
+def run(benchmark, group, library, fn, *args, rounds=None, **kwargs):
+    """Benchmark ``fn(*args, **kwargs)`` as ``library`` in ``group``; returns
+    its result. ``rounds``: a fixed number of rounds for anchors that take
+    seconds a call."""
     benchmark.group = group
     benchmark.extra_info["library"] = library
     benchmark.extra_info["threads"] = THREADS
+    if rounds is not None:
+        return benchmark.pedantic(fn, args=args, kwargs=kwargs, rounds=rounds, iterations=1)
     return benchmark(fn, *args, **kwargs)
+
+
+def assert_close(ours, reference, tol=0.0):
+    """The timed result against its anchor's (computed once, untimed): same
+    shape, and equal within ``tol`` (absolute, on the values' scale). A fast
+    wrong kernel cannot pass as a speed-up."""
+    import numpy as np
+
+    ours, reference = np.asarray(ours), np.asarray(reference)
+    assert ours.shape == reference.shape, (ours.shape, reference.shape)
+    diff = np.abs(ours.astype(np.float64) - reference.astype(np.float64))
+    assert float(np.nanmax(diff, initial=0.0)) <= tol, float(np.nanmax(diff))
 
 
 def optional(module):

@@ -43,6 +43,6 @@ def test_sphinx_build_has_no_warnings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     html = tmp_path / "html"
     for page in ["index", "install", "quickstart", "conventions", "algorithms", "resizing",
-                 "performance", "api"]:
+                 "libraries", "performance", "api"]:
         assert (html / f"{page}.html").is_file(), page
     assert len(list((html / "_images").glob("*.png"))) >= 8
