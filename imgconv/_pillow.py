@@ -530,7 +530,7 @@ def pillow_plan(shape, dtype, out_shape, spatial, filter, boxes=None, *, preserv
     plan = table_plan(
         shape, dtype, out_shape, tables, passes=tuple(spatial[k] for k in order),
         source=source, scale=scale, preserve_range=preserve_range or preserve_dtype,
-        compute=np.int32 if fixed else np.float64, out_dtype=out_dtype, result_dtype=result,
+        compute=np.float64, out_dtype=out_dtype, result_dtype=result,
         intermediate=np.uint8 if fixed else read,
         shifts={spatial[k]: PRECISION_BITS for k in order} if fixed else None)
     return PillowResize(plan, None, (), premultiply)

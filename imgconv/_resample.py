@@ -31,8 +31,9 @@ FRESH_BYTES = 32 << 20
 #: Work items per thread: blocks of output rows handed out dynamically.
 ITEMS_PER_THREAD = 4
 
-#: The kernels' accumulator in fixed-point passes (integer weights).
-FIXED_POINT = np.dtype(np.int32)
+#: The kernels' accumulator in fixed-point passes (integer weights): float64,
+#: in which their integer sums are exact.
+FIXED_POINT = np.dtype(np.float64)
 
 #: Inputs below this many elements take NumPy's min/max (no thread start-up).
 PARALLEL_RANGE_SIZE = 4096

@@ -884,10 +884,8 @@ def torch_plan(request, passes):
         return table_plan(request.in_shape, dtype, request.out_shape, passes.tables,
                           passes="gather", compute=dtype, **common)
     if passes.arithmetic == "fixed":
-        tables = {a: (index, weight.astype(np.int32)) for a, (index, weight)
-                  in passes.tables.items()}
-        return table_plan(request.in_shape, dtype, request.out_shape, tables,
-                          passes=passes.axes, compute=np.int32, intermediate=np.uint8,
+        return table_plan(request.in_shape, dtype, request.out_shape, passes.tables,
+                          passes=passes.axes, compute=np.float64, intermediate=np.uint8,
                           shifts=passes.precision, **common)
     order = "joint" if passes.arithmetic == "joint" else passes.axes
     return table_plan(request.in_shape, dtype, request.out_shape, passes.tables, passes=order,

@@ -23,6 +23,7 @@ cdef extern from *:
     #define IMGCONV_SSE2 0
     #endif
     #include <stdint.h>
+    #include <string.h>
     #include <math.h>
 
     /* v clipped to [lo, hi]; NaN stays NaN */
@@ -225,6 +226,44 @@ cdef extern from *:
                 c[j * n + i] = block[i * count + j];
     }
 
+    /* out[j] = uint8 of acc[j] (float64): with unit = 0, clipped to
+       [lo, hi] (0 <= lo <= hi <= 255) and rounded half to even; with unit =
+       2**-shift (a fixed-point pass), floor((acc[j] + 2**(shift-1)) * unit)
+       clipped. The same bits as the scalar loop (cvtpd2dq rounds half to
+       even in the default mode; floor and the power-of-two scaling are
+       exact). */
+    static void imgconv_store_u8_f64(const double* acc, Py_ssize_t n, double lo, double hi,
+                                     double unit, uint8_t* out) {
+        Py_ssize_t j = 0;
+        const double half = unit != 0 ? 0.5 / unit : 0.0;
+    #if defined(__AVX2__)
+        const __m256d l = _mm256_set1_pd(lo), h = _mm256_set1_pd(hi);
+        const __m256d u = _mm256_set1_pd(unit), a = _mm256_set1_pd(half);
+        const __m128i pick = _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1,
+                                           -1, -1, -1, -1, -1, -1, -1, -1);
+        for (; j + 4 <= n; j += 4) {
+            __m256d v = _mm256_loadu_pd(acc + j);
+            if (unit != 0)
+                v = _mm256_floor_pd(_mm256_mul_pd(_mm256_add_pd(v, a), u));
+            v = _mm256_min_pd(h, _mm256_max_pd(l, v));
+            __m128i q = _mm_shuffle_epi8(_mm256_cvtpd_epi32(v), pick);
+            int32_t word = _mm_cvtsi128_si32(q);
+            memcpy(out + j, &word, 4);
+        }
+    #endif
+        for (; j < n; j++) {
+            double v = acc[j];
+            if (unit != 0) {
+                v = (v + half) * unit;
+                double r = (v + 6755399441055744.0) - 6755399441055744.0;
+                v = r - (r > v);
+            }
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            out[j] = (uint8_t)((v + 6755399441055744.0) - 6755399441055744.0);
+        }
+    }
+
     /* a value in [0, 255] rounded half to even, as an uint8 */
     static inline uint8_t imgconv_round_u8(float v) {
         v = (v + 12582912.0f) - 12582912.0f;
@@ -271,6 +310,9 @@ cdef extern from *:
                                           double* block) noexcept nogil
     void from_lines "imgconv_from_lines" (const double* block, Py_ssize_t n, Py_ssize_t count,
                                           double* c) noexcept nogil
+    void store_u8_f64 "imgconv_store_u8_f64" (
+        const double* acc, Py_ssize_t n, double lo, double hi, double unit,
+        unsigned char* out) noexcept nogil
     void blend_u8 "imgconv_blend_u8" (
         const float* h0, const float* h1, float w0, float w1, Py_ssize_t n, float lo,
         float hi, unsigned char* out) noexcept nogil

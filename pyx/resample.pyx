@@ -34,15 +34,15 @@ clipped. Results do not depend on the thread count: every output element is
 the same sum whichever thread computes it.
 """
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport pow
+from libc.math cimport ldexp, pow
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
 from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
                        gray_f64_u8, gray_f64_u16, pixels_f32_f32, pixels_f32_u8, pixels_f32_u16,
                        pixels_f64_f32, pixels_f64_f64, pixels_f64_u8, pixels_f64_u16)
-from _simd cimport (blend_u8, from_lines, into_lines, stream_blend_d, stream_blend_f,
-                   stream_copy)
+from _simd cimport (blend_u8, from_lines, into_lines, store_u8_f64, stream_blend_d,
+                   stream_blend_f, stream_copy)
 
 ctypedef unsigned char uchar
 ctypedef unsigned short ushort
@@ -59,13 +59,14 @@ ctypedef fused dst_t:
     float
     double
 
-# what the sums are computed in: float or double, or int for fixed-point
-# passes over uint8 (integer weights; a pass stores (sum + 2**(shift-1)) >>
-# shift, clipped)
+# what the sums are computed in. Fixed-point passes (integer weights with
+# ``shift`` fraction bits over uint8, stored as (sum + 2**(shift-1)) >> shift,
+# clipped) run in double: their integer sums stay far below 2**53, so double
+# arithmetic is exact and gives the integer results bit for bit, on the same
+# vectorised loops as the float passes.
 ctypedef fused acc_t:
     float
     double
-    int
 
 ctypedef fused elem_t:
     uchar
@@ -118,76 +119,89 @@ cdef struct Schedule:
 # ------------------------------------------------------------- elements ---
 
 cdef inline acc_t load(const src_t* p, Py_ssize_t i, acc_t scale) noexcept nogil:
-    """Element i of a source as a compute value (integers times ``scale`` in
-    float passes, as they are in fixed-point ones)."""
-    if src_t is float or src_t is double or acc_t is int:
+    """Element i of a source as a compute value (integers times ``scale``)."""
+    if src_t is float or src_t is double:
         return <acc_t> p[i]
     else:
         return (<acc_t> p[i]) * scale
 
 
-cdef inline dst_t to_pixel(acc_t value, acc_t lo, acc_t hi, bint clip, int shift,
-                           dst_t kind) noexcept nogil:
-    """A computed value as an output element: clipped to [lo, hi] when ``clip``
-    (NaN passes); integers are always clipped and rounded half to even; a
-    fixed-point sum is ``(value + 2**(shift-1)) >> shift``, clipped. ``kind``
-    only selects the type."""
+cdef inline acc_t round_even(acc_t value) noexcept nogil:
+    """``value`` rounded to an integer, half to even (the FPU's mode): adding
+    and subtracting 1.5 * 2**mantissa_bits, without a libm call in the loop."""
     cdef acc_t magic
-    if acc_t is int:
-        value = (value + (1 << (shift - 1))) >> shift
-        value = lo if value < lo else value
-        value = hi if value > hi else value
-        return <dst_t> value
-    elif dst_t is float or dst_t is double:
+    if acc_t is float:
+        magic = 12582912.0
+    else:
+        magic = 6755399441055744.0
+    return (value + magic) - magic
+
+
+cdef inline dst_t to_pixel(acc_t value, acc_t lo, acc_t hi, bint clip, bint fixed,
+                           acc_t unit, dst_t kind) noexcept nogil:
+    """A computed value as an output element: clipped to [lo, hi] when ``clip``
+    (NaN passes); integers are always clipped and rounded half to even, or,
+    after a fixed-point pass (``fixed``, ``unit`` = 2**-shift), shifted:
+    ``floor((value + 2**(shift-1)) 2**-shift)``, exact for the integer sums
+    (a power of two scales exactly). ``kind`` only selects the type. The
+    flags are constants in the loops that call it (see store_row), so each
+    loop is branch-free and vectorises."""
+    cdef acc_t rounded
+    if dst_t is float or dst_t is double:
         if clip:
             value = lo if value < lo else value
             value = hi if value > hi else value
         return <dst_t> value
     else:
+        if fixed:
+            value = (value + 0.5 / unit) * unit
+            rounded = round_even(value)
+            value = rounded - (rounded > value)         # floor
         value = lo if value < lo else value
         value = hi if value > hi else value
-        # adding and subtracting 1.5 * 2**mantissa_bits rounds to an integer,
-        # half to even (the FPU's mode), without a libm call in the loop
-        if acc_t is float:
-            magic = 12582912.0
-        else:
-            magic = 6755399441055744.0
-        value = (value + magic) - magic
-        return <dst_t> value
+        return <dst_t> round_even(value)
 
 
 cdef inline void store_row(const acc_t* acc, Py_ssize_t n, acc_t lo, acc_t hi,
-                           bint clip, int shift, dst_t* out) noexcept nogil:
+                           bint clip, acc_t unit, dst_t* out) noexcept nogil:
     cdef Py_ssize_t j
     cdef dst_t kind = 0
-    if clip:
+    if dst_t is uchar and acc_t is double:
+        store_u8_f64(acc, n, lo, hi, unit, out)     # its SIMD equal
+    elif unit != 0:
         for j in range(n):
-            out[j] = to_pixel(acc[j], lo, hi, True, shift, kind)
+            out[j] = to_pixel(acc[j], lo, hi, True, True, unit, kind)
+    elif clip:
+        for j in range(n):
+            out[j] = to_pixel(acc[j], lo, hi, True, False, unit, kind)
     else:
         for j in range(n):
-            out[j] = to_pixel(acc[j], lo, hi, False, shift, kind)
+            out[j] = to_pixel(acc[j], lo, hi, False, False, unit, kind)
 
 
 cdef inline void blend2(const acc_t* h0, const acc_t* h1, acc_t w0, acc_t w1,
-                        Py_ssize_t n, acc_t lo, acc_t hi, bint clip, bint stream, int shift,
+                        Py_ssize_t n, acc_t lo, acc_t hi, bint clip, bint stream, acc_t unit,
                         dst_t* out) noexcept nogil:
     """out[j] = w0 * h0[j] + w1 * h1[j], stored by to_pixel (or its SIMD
     equal in _simd.pxd: streaming stores for a large float output, packed
     rounding for uint8)."""
     cdef Py_ssize_t j
     cdef dst_t kind = 0
-    if dst_t is uchar and acc_t is float:
+    if dst_t is uchar and acc_t is float and unit == 0:
         blend_u8(h0, h1, w0, w1, n, lo, hi, out)
     elif dst_t is float and acc_t is float and stream:
         stream_blend_f(h0, h1, w0, w1, n, lo, hi, clip, out)
     elif dst_t is double and acc_t is double and stream:
         stream_blend_d(h0, h1, w0, w1, n, lo, hi, clip, out)
+    elif unit != 0:
+        for j in range(n):
+            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, True, unit, kind)
     elif clip:
         for j in range(n):
-            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, shift, kind)
+            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, True, False, unit, kind)
     else:
         for j in range(n):
-            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, False, shift, kind)
+            out[j] = to_pixel(w0 * h0[j] + w1 * h1[j], lo, hi, False, False, unit, kind)
 
 
 # --------------------------------------------------------- column passes ---
@@ -319,52 +333,51 @@ cdef inline Py_ssize_t simd_columns(const src_t* src, Py_ssize_t channels, Py_ss
                                     acc_t* dst) noexcept nogil:
     """The outputs [o0, k) done by the SIMD passes of _columns.pxd (gray rows,
     and 2-4 interleaved channels); returns k, the first one left to do."""
-    if acc_t is not int:
-        if channels == 1:
-            if acc_t is float:
-                if src_t is float:
-                    return gray_f32_f32(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-                elif src_t is uchar:
-                    return gray_f32_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-                elif src_t is ushort:
-                    return gray_f32_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                        dst)
-            else:
-                if src_t is double:
-                    return gray_f64_f64(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                        dst)
-                elif src_t is float:
-                    return gray_f64_f32(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                        dst)
-                elif src_t is uchar:
-                    return gray_f64_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
-                elif src_t is ushort:
-                    return gray_f64_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
-                                        dst)
-        elif channels <= 4:
-            if acc_t is float:
-                if src_t is float:
-                    return pixels_f32_f32(src, channels, limit, window, taps, index, weight, m, o0,
-                                          o1, scale, dst)
-                elif src_t is uchar:
-                    return pixels_f32_u8(src, channels, limit, window, taps, index, weight, m, o0,
-                                         o1, scale, dst)
-                elif src_t is ushort:
-                    return pixels_f32_u16(src, channels, limit, window, taps, index, weight, m, o0,
-                                          o1, scale, dst)
-            else:
-                if src_t is double:
-                    return pixels_f64_f64(src, channels, limit, window, taps, index, weight, m, o0,
-                                          o1, scale, dst)
-                elif src_t is float:
-                    return pixels_f64_f32(src, channels, limit, window, taps, index, weight, m, o0,
-                                          o1, scale, dst)
-                elif src_t is uchar:
-                    return pixels_f64_u8(src, channels, limit, window, taps, index, weight, m, o0,
-                                         o1, scale, dst)
-                elif src_t is ushort:
-                    return pixels_f64_u16(src, channels, limit, window, taps, index, weight, m, o0,
-                                          o1, scale, dst)
+    if channels == 1:
+        if acc_t is float:
+            if src_t is float:
+                return gray_f32_f32(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+            elif src_t is uchar:
+                return gray_f32_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+            elif src_t is ushort:
+                return gray_f32_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                    dst)
+        else:
+            if src_t is double:
+                return gray_f64_f64(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                    dst)
+            elif src_t is float:
+                return gray_f64_f32(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                    dst)
+            elif src_t is uchar:
+                return gray_f64_u8(src, limit, window, taps, index, weight, m, o0, o1, scale, dst)
+            elif src_t is ushort:
+                return gray_f64_u16(src, limit, window, taps, index, weight, m, o0, o1, scale,
+                                    dst)
+    elif channels <= 4:
+        if acc_t is float:
+            if src_t is float:
+                return pixels_f32_f32(src, channels, limit, window, taps, index, weight, m, o0,
+                                      o1, scale, dst)
+            elif src_t is uchar:
+                return pixels_f32_u8(src, channels, limit, window, taps, index, weight, m, o0,
+                                     o1, scale, dst)
+            elif src_t is ushort:
+                return pixels_f32_u16(src, channels, limit, window, taps, index, weight, m, o0,
+                                      o1, scale, dst)
+        else:
+            if src_t is double:
+                return pixels_f64_f64(src, channels, limit, window, taps, index, weight, m, o0,
+                                      o1, scale, dst)
+            elif src_t is float:
+                return pixels_f64_f32(src, channels, limit, window, taps, index, weight, m, o0,
+                                      o1, scale, dst)
+            elif src_t is uchar:
+                return pixels_f64_u8(src, channels, limit, window, taps, index, weight, m, o0,
+                                     o1, scale, dst)
+            elif src_t is ushort:
+                return pixels_f64_u16(src, channels, limit, window, taps, index, weight, m, o0,
+                                      o1, scale, dst)
     return o0
 
 
@@ -449,10 +462,7 @@ cdef inline acc_t* resampled_row(const src_t* plane, Py_ssize_t row, Py_ssize_t 
         constant_pass(channels, out_width, taps, weight, cval, dst)
         return dst
     src = plane + row * width * channels
-    if acc_t is int:
-        column_pass(src, channels, width, out_width, cols, taps, index, weight, scale, cval,
-                    dst)
-    elif source.convert_rows:
+    if source.convert_rows:
         convert_row(src, width * channels, scale, line)
         column_pass(<const acc_t*> line, channels, width, out_width, cols, taps, index,
                     weight, <acc_t> 1, cval, dst)
@@ -545,6 +555,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     cdef Py_ssize_t n_blocks = (out_height + rows_per_item - 1) // rows_per_item
     cdef acc_t low = <acc_t> store.lo
     cdef acc_t high = <acc_t> store.hi
+    cdef acc_t unit = <acc_t> ldexp(1.0, -store.shift) if store.shift > 0 else 0
     cdef Py_ssize_t line_len = in_len if (schedule.blend_first or source.convert_rows) else 0
     cdef Py_ssize_t item, p, y, y0, y1, t, k, j
     cdef const src_t* plane
@@ -586,14 +597,13 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                     stamps[k] = -1
                 for y in range(y0, y1):
                     out_row = &out[p, y, 0, 0]
-                    if acc_t is not int and schedule.blend_first:
-                        # (fixed-point passes round between the axes: never fused so)
+                    if schedule.blend_first:
                         blend_rows(plane, &row_index[y, 0], &row_weight[y, 0], row_taps,
                                    in_len, &source, line)
                         column_pass(<const acc_t*> line, channels, width, out_width, &cols,
                                     col_taps, &col_index[0, 0], &col_weight[0, 0],
                                     <acc_t> 1, <acc_t> source.cval, acc)
-                        store_row(acc, row_len, low, high, store.clip, store.shift, out_row)
+                        store_row(acc, row_len, low, high, store.clip, unit, out_row)
                     elif row_taps == 2:
                         h0 = cached_row(plane, row_index[y, 0], y, width, channels, out_width,
                                         &cols, col_taps, &col_index[0, 0], &col_weight[0, 0],
@@ -602,7 +612,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                                         &cols, col_taps, &col_index[0, 0], &col_weight[0, 0],
                                         &source, line, cache, tags, stamps, n_slots)
                         blend2(h0, h1, row_weight[y, 0], row_weight[y, 1], row_len, low, high,
-                               store.clip, store.stream, store.shift, out_row)
+                               store.clip, store.stream, unit, out_row)
                     else:
                         for t in range(row_taps):
                             h0 = cached_row(plane, row_index[y, t], y, width, channels,
@@ -616,7 +626,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                             else:
                                 for j in range(row_len):
                                     acc[j] = acc[j] + w * h0[j]
-                        store_row(acc, row_len, low, high, store.clip, store.shift, out_row)
+                        store_row(acc, row_len, low, high, store.clip, unit, out_row)
         free(buffer)
         free(tags)
     if failed:
@@ -645,6 +655,7 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
     cdef acc_t cval = <acc_t> source.cval
     cdef acc_t low = <acc_t> store.lo
     cdef acc_t high = <acc_t> store.hi
+    cdef acc_t unit = <acc_t> ldexp(1.0, -store.shift) if store.shift > 0 else 0
     cdef Py_ssize_t item, b, o, o0, o1, t, j, i
     cdef acc_t w
     cdef acc_t* acc
@@ -682,7 +693,7 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
                     else:
                         for j in range(inner):
                             acc[j] = acc[j] + w * load(src, j, scale)
-                store_row(acc, inner, low, high, store.clip, store.shift, &out[b, o, 0])
+                store_row(acc, inner, low, high, store.clip, unit, &out[b, o, 0])
         free(acc)
     if failed:
         raise MemoryError("axis_pass: cannot allocate the per-thread buffer")
