@@ -279,6 +279,95 @@ cdef extern from *:
     #define IMGCONV_IS_F64_f64 1
     #define IMGCONV_IS_F64_u8 0
     #define IMGCONV_IS_F64_u16 0
+    /* The phases of an integer factor s: output s*q + r reads taps
+       first[r] + q + t with weight w[r*taps + t] (t < taps), for q in
+       [q0, q1). Gray rows with s = 2 compute eight q of both phases from
+       contiguous loads and interleave them in registers (16 outputs); rows
+       of 2-4 channels take one pixel per vector. Return the first q left to
+       the caller (all of them where AVX2 is off). */
+    #define IMGCONV_PHASE2_GRAY(NAME, T, VEC, LANES, LOAD, SET1, MUL, ADD, STORE2)         \\
+    static ptrdiff_t NAME(const T* src, ptrdiff_t q0, ptrdiff_t q1, int taps,              \\
+                          const ptrdiff_t* first, const T* w, T* dst) {                    \\
+        ptrdiff_t q = q0;                                                                  \\
+        IMGCONV_PHASE2_BODY(T, VEC, LANES, LOAD, SET1, MUL, ADD, STORE2)                   \\
+        return q;                                                                          \\
+    }
+    #if IMGCONV_AVX2
+    #define IMGCONV_PHASE2_BODY(T, VEC, LANES, LOAD, SET1, MUL, ADD, STORE2)               \\
+        if (taps > 8) return q;                                                            \\
+        VEC w0[8], w1[8];                                                                  \\
+        int t;                                                                             \\
+        for (t = 0; t < taps; t++) { w0[t] = SET1(w[t]); w1[t] = SET1(w[taps + t]); }      \\
+        for (; q + LANES <= q1; q += LANES) {                                              \\
+            const T* a = src + q + first[0];                                               \\
+            const T* b = src + q + first[1];                                               \\
+            VEC p0 = MUL(w0[0], LOAD(a)), p1 = MUL(w1[0], LOAD(b));                        \\
+            for (t = 1; t < taps; t++) {                                                   \\
+                p0 = ADD(p0, MUL(w0[t], LOAD(a + t)));                                     \\
+                p1 = ADD(p1, MUL(w1[t], LOAD(b + t)));                                     \\
+            }                                                                              \\
+            STORE2(dst + 2 * q, p0, p1);                                                   \\
+        }
+    static inline void imgconv_store2_ps(float* d, __m256 p0, __m256 p1) {
+        __m256 lo = _mm256_unpacklo_ps(p0, p1), hi = _mm256_unpackhi_ps(p0, p1);
+        _mm256_storeu_ps(d, _mm256_permute2f128_ps(lo, hi, 0x20));
+        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+    static inline void imgconv_store2_pd(double* d, __m256d p0, __m256d p1) {
+        __m256d lo = _mm256_unpacklo_pd(p0, p1), hi = _mm256_unpackhi_pd(p0, p1);
+        _mm256_storeu_pd(d, _mm256_permute2f128_pd(lo, hi, 0x20));
+        _mm256_storeu_pd(d + 4, _mm256_permute2f128_pd(lo, hi, 0x31));
+    }
+    #else
+    #define IMGCONV_PHASE2_BODY(T, VEC, LANES, LOAD, SET1, MUL, ADD, STORE2)               \\
+        (void)src; (void)q1; (void)taps; (void)first; (void)w; (void)dst;
+    #endif
+    IMGCONV_PHASE2_GRAY(imgconv_phase2_gray_f32, float, __m256, 8, _mm256_loadu_ps,
+                        _mm256_set1_ps, _mm256_mul_ps, _mm256_add_ps, imgconv_store2_ps)
+    IMGCONV_PHASE2_GRAY(imgconv_phase2_gray_f64, double, __m256d, 4, _mm256_loadu_pd,
+                        _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, imgconv_store2_pd)
+
+    /* Rows of 2-4 channels, any factor: one output pixel per vector. */
+    #define IMGCONV_PHASE_PIXELS(NAME, T, VEC, LOAD, SET1, MUL, ADD, MASKSTORE, MASK)       \\
+    static ptrdiff_t NAME(const T* src, ptrdiff_t channels, ptrdiff_t limit,               \\
+                          ptrdiff_t factor, ptrdiff_t q0, ptrdiff_t q1, int taps,          \\
+                          const ptrdiff_t* first, const T* w, T* dst) {                    \\
+        ptrdiff_t q = q0;                                                                  \\
+        IMGCONV_PHASE_PIXELS_BODY(T, VEC, LOAD, SET1, MUL, ADD, MASKSTORE, MASK)           \\
+        return q;                                                                          \\
+    }
+    #if IMGCONV_AVX2
+    #define IMGCONV_PHASE_PIXELS_BODY(T, VEC, LOAD, SET1, MUL, ADD, MASKSTORE, MASK)       \\
+        ptrdiff_t r, reach = 0;                                                            \\
+        int t;                                                                             \\
+        MASK;                                                                              \\
+        for (r = 0; r < factor; r++)                                                       \\
+            reach = first[r] > reach ? first[r] : reach;                                   \\
+        /* a pixel load reads 4 elements: stay inside the row */                           \\
+        for (; q < q1 && (q + reach + taps - 1) * channels + 4 <= limit; q++) {            \\
+            for (r = 0; r < factor; r++) {                                                 \\
+                const T* p = src + (q + first[r]) * channels;                              \\
+                const T* wr = w + r * taps;                                                \\
+                VEC acc = MUL(SET1(wr[0]), LOAD(p));                                       \\
+                for (t = 1; t < taps; t++)                                                 \\
+                    acc = ADD(acc, MUL(SET1(wr[t]), LOAD(p + t * channels)));              \\
+                MASKSTORE(dst + (q * factor + r) * channels, mask, acc);                   \\
+            }                                                                              \\
+        }
+    #else
+    #define IMGCONV_PHASE_PIXELS_BODY(T, VEC, LOAD, SET1, MUL, ADD, MASKSTORE, MASK)       \\
+        (void)src; (void)channels; (void)limit; (void)factor; (void)q1; (void)taps;        \\
+        (void)first; (void)w; (void)dst;
+    #endif
+    IMGCONV_PHASE_PIXELS(imgconv_phase_pixels_f32, float, __m128, _mm_loadu_ps, _mm_set1_ps,
+                         _mm_mul_ps, _mm_add_ps, _mm_maskstore_ps,
+                         const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int)channels),
+                                                              _mm_setr_epi32(0, 1, 2, 3)))
+    IMGCONV_PHASE_PIXELS(imgconv_phase_pixels_f64, double, __m256d, _mm256_loadu_pd,
+                         _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_maskstore_pd,
+                         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),
+                                                                 _mm256_setr_epi64x(0, 1, 2, 3)))
+
     #define IMGCONV_AS_IS(v) (v)
     #define IMGCONV_SCALE_PS(v) _mm256_mul_ps((v), sc)
     #define IMGCONV_SCALE_PD(v) _mm256_mul_pd((v), sc)
@@ -361,3 +450,17 @@ cdef extern from *:
         const unsigned short* src, Py_ssize_t channels, Py_ssize_t limit, int window,
         int taps, const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o,
         Py_ssize_t o1, double scale, double* dst) noexcept nogil
+    Py_ssize_t phase2_gray_f32 "imgconv_phase2_gray_f32" (
+        const float* src, Py_ssize_t q0, Py_ssize_t q1, int taps, const Py_ssize_t* first,
+        const float* w, float* dst) noexcept nogil
+    Py_ssize_t phase2_gray_f64 "imgconv_phase2_gray_f64" (
+        const double* src, Py_ssize_t q0, Py_ssize_t q1, int taps, const Py_ssize_t* first,
+        const double* w, double* dst) noexcept nogil
+    Py_ssize_t phase_pixels_f32 "imgconv_phase_pixels_f32" (
+        const float* src, Py_ssize_t channels, Py_ssize_t limit, Py_ssize_t factor,
+        Py_ssize_t q0, Py_ssize_t q1, int taps, const Py_ssize_t* first, const float* w,
+        float* dst) noexcept nogil
+    Py_ssize_t phase_pixels_f64 "imgconv_phase_pixels_f64" (
+        const double* src, Py_ssize_t channels, Py_ssize_t limit, Py_ssize_t factor,
+        Py_ssize_t q0, Py_ssize_t q1, int taps, const Py_ssize_t* first, const double* w,
+        double* dst) noexcept nogil

@@ -39,8 +39,10 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
 from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
-                       gray_f64_u8, gray_f64_u16, pixels_f32_f32, pixels_f32_u8, pixels_f32_u16,
-                       pixels_f64_f32, pixels_f64_f64, pixels_f64_u8, pixels_f64_u16)
+                       gray_f64_u8, gray_f64_u16, phase2_gray_f32, phase2_gray_f64,
+                       phase_pixels_f32, phase_pixels_f64, pixels_f32_f32, pixels_f32_u8,
+                       pixels_f32_u16, pixels_f64_f32, pixels_f64_f64, pixels_f64_u8,
+                       pixels_f64_u16)
 from _simd cimport (blend_u8, from_lines, into_lines, store_u8_f64, stream_blend_d,
                    stream_blend_f, stream_copy)
 
@@ -268,15 +270,17 @@ cdef enum:
     MAX_PHASE_WEIGHTS = 64
 
 
-cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t factor,
-                            Py_ssize_t q0, Py_ssize_t q1, Py_ssize_t taps, Py_ssize_t m,
-                            const int* index, const acc_t* weight, acc_t scale,
+cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t limit,
+                            Py_ssize_t factor, Py_ssize_t q0, Py_ssize_t q1, Py_ssize_t taps,
+                            Py_ssize_t m, const int* index, const acc_t* weight, acc_t scale,
                             acc_t* dst) noexcept nogil:
     """window_pass over the outputs s*q + r, q in [q0, q1), of an integer
     factor s: phase r reads from q + (index[0, s*q0 + r] - q0) with the
-    weights of output s*q0 + r. Gray rows loop over pixels (the phases
-    unroll into one interleaved store group); pixels of several channels
-    loop phase by phase, each a contiguous run of channels."""
+    weights of output s*q0 + r. The SIMD loops of _columns.pxd first (gray
+    rows of factor 2, rows of 2-4 channels, a source of the accumulator's
+    type); gray rows loop over pixels (the phases unroll into one
+    interleaved store group); pixels of several channels loop phase by
+    phase, each a contiguous run of channels."""
     cdef Py_ssize_t q, r, t, c, off
     cdef acc_t acc
     cdef const src_t* p
@@ -290,6 +294,19 @@ cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t fa
         first[r] = index[base + r] - q0
         for t in range(taps):
             w[r * taps + t] = weight[t * m + base + r]
+    if (src_t is float and acc_t is float) or (src_t is double and acc_t is double):
+        if channels == 1 and factor == 2:
+            if acc_t is float:
+                q0 = phase2_gray_f32(src, q0, q1, taps, first, w, dst)
+            else:
+                q0 = phase2_gray_f64(src, q0, q1, taps, first, w, dst)
+        elif 2 <= channels <= 4:
+            if acc_t is float:
+                q0 = phase_pixels_f32(src, channels, limit, factor, q0, q1, taps, first, w,
+                                      dst)
+            else:
+                q0 = phase_pixels_f64(src, channels, limit, factor, q0, q1, taps, first, w,
+                                      dst)
     if channels == 1:
         for q in range(q0, q1):
             for r in range(factor):
@@ -308,22 +325,6 @@ cdef inline void phase_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t fa
                 for t in range(1, taps):
                     acc = acc + w[r * taps + t] * load(p, t * channels + c, scale)
                 dst[(q * factor + r) * channels + c] = acc
-
-
-cdef inline void phase_by_factor(const src_t* src, Py_ssize_t channels, Py_ssize_t factor,
-                                 Py_ssize_t q0, Py_ssize_t q1, Py_ssize_t taps, Py_ssize_t m,
-                                 const int* index, const acc_t* weight, acc_t scale,
-                                 acc_t* dst) noexcept nogil:
-    if taps == 2 and factor == 2:
-        phase_pass(src, channels, 2, q0, q1, 2, m, index, weight, scale, dst)
-    elif taps == 2 and factor == 4:
-        phase_pass(src, channels, 4, q0, q1, 2, m, index, weight, scale, dst)
-    elif taps == 2:
-        phase_pass(src, channels, factor, q0, q1, 2, m, index, weight, scale, dst)
-    elif taps == 4 and factor == 2:
-        phase_pass(src, channels, 2, q0, q1, 4, m, index, weight, scale, dst)
-    else:
-        phase_pass(src, channels, factor, q0, q1, taps, m, index, weight, scale, dst)
 
 
 cdef inline Py_ssize_t simd_columns(const src_t* src, Py_ssize_t channels, Py_ssize_t limit,
@@ -390,15 +391,8 @@ cdef inline void column_interior(const src_t* src, Py_ssize_t channels, Py_ssize
     as constants once inlined, so that the compiler unrolls them."""
     cdef Py_ssize_t lo = cols.lo, hi = cols.hi
     if cols.form == FORM_PHASES:
-        if channels == 1:
-            phase_by_factor(src, 1, cols.factor, lo // cols.factor, hi // cols.factor, taps, m,
-                            index, weight, scale, dst)
-        elif channels == 3:
-            phase_by_factor(src, 3, cols.factor, lo // cols.factor, hi // cols.factor, taps, m,
-                            index, weight, scale, dst)
-        else:
-            phase_by_factor(src, channels, cols.factor, lo // cols.factor,
-                            hi // cols.factor, taps, m, index, weight, scale, dst)
+        phase_pass(src, channels, limit, cols.factor, lo // cols.factor, hi // cols.factor,
+                   taps, m, index, weight, scale, dst)
         return
     lo = simd_columns(src, channels, limit, cols.form == FORM_WINDOW, taps, m, index, weight,
                       lo, hi, scale, dst)
