@@ -148,18 +148,20 @@ def coefficients(plan, x, n_threads=1):
     """The B-spline coefficients of ``x``: padded by the plan's prepad in modes
     'nearest'/'constant' (edge values, or cval cast to the image's dtype, as
     scipy.ndimage pads), then prefiltered along each axis of
-    ``plan.prefilter`` in turn, in float64; returned in the plan's compute
-    type."""
+    ``plan.prefilter`` in turn, in double arithmetic, stored in the plan's
+    compute type (float32 coefficients are rounded after each axis)."""
+    compute = plan.compute
     if plan.prepad:
         pad = [(plan.prepad, plan.prepad) if a in plan.prefilter else (0, 0)
                for a in range(x.ndim)]
         if plan.filter_mode == "nearest":
-            c = np.pad(x, pad, mode="edge").astype(np.float64)
+            c = np.pad(x, pad, mode="edge").astype(compute, copy=False)
         else:
             cval = np.asarray(plan.cval).astype(x.dtype)
-            c = np.pad(x, pad, mode="constant", constant_values=cval).astype(np.float64)
+            c = np.pad(x, pad, mode="constant", constant_values=cval).astype(compute,
+                                                                             copy=False)
     else:
-        c = np.array(x, dtype=np.float64, order="C")
+        c = np.array(x, dtype=compute, order="C")
     poles = np.array(_taps.SPLINE_POLES[plan.order])
     init = _taps.prefilter_init(plan.code)
     reads_sum = _taps.reflect_reads_running_sum()
@@ -167,7 +169,7 @@ def coefficients(plan, x, n_threads=1):
         shape = c.shape
         view = c.reshape(math.prod(shape[:a]), shape[a], math.prod(shape[a + 1:]))
         _kernels.prefilter(view, poles, init, reads_sum, n_threads)
-    return c.astype(plan.compute, copy=False)
+    return c
 
 
 def blur(plan, x):
@@ -320,7 +322,7 @@ def _fused(step, x, tables, compute, dtype, source, store, out, n_threads, facto
     wanted = row_index.shape[1] + -(-height // max(out_height, 1)) + 1
     slots = max(2, min(wanted, CACHE_BYTES // max(1, row_len * compute.itemsize)))
     store = dict(store)
-    store["stream"] = _streams(y, fresh=out is None) and row_index.shape[1] == 2
+    store["stream"] = _streams(y, fresh=out is None)
     _kernels.resample2d(
         x.reshape(planes, height, width, channels),
         y.reshape(planes, out_height, out_width, channels),

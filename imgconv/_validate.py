@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from ._ext.primitives import BORDER_MODES
+
 #: Default bound on the pixels (product of the spatial sizes) of an output,
 #: as Pillow's ``Image.MAX_IMAGE_PIXELS``. Override per call with
 #: ``max_pixels=`` or for the process with the environment variable
@@ -254,15 +256,10 @@ def check_n_threads(n_threads):
 # ------------------------------------------------------------ image API ---
 
 #: Border modes of the filters, in scipy.ndimage's vocabulary (what
-#: skimage.filters uses), and their codes in the kernels (pyx/_boundary.pxd).
-#: 'grid-*' are ndimage's aliases that mean the same for a filter.
-BORDER_CODES = {
-    "reflect": 0, "grid-mirror": 0,
-    "mirror": 1,
-    "nearest": 2,
-    "wrap": 3, "grid-wrap": 3,
-    "constant": 4, "grid-constant": 4,
-}
+#: skimage.filters uses), and their codes in the kernels (pyx/_boundary.pxd,
+#: exposed by the primitives module). 'grid-*' are ndimage's aliases that
+#: mean the same for a filter.
+BORDER_CODES = dict(BORDER_MODES)
 
 #: numpy.pad mode names (what skimage.transform uses) -> scipy.ndimage names,
 #: as skimage.transform translates them.

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _validate as v
 from ._ext import atrous as _atrous
+from ._ext.primitives import border_map
 from .dask import dask_aware, lazy_atrous_filter, lazy_multiscale_features, lazy_starlet
 from ._threads import effective_n_threads
 
@@ -89,6 +90,23 @@ def _empty_apart(planes):
     return buffer[shift:shift + size].reshape(planes.shape)
 
 
+def _border_table(n, taps, dilation, code):
+    """Where each tap of a dilated 1-D kernel reads, for every position:
+    ``table[t, i]`` is position ``i + t*dilation - centre`` through the border
+    rule (-1: the constant), with scipy.ndimage's centre ``reach // 2`` of the
+    zero-stuffed kernel of length ``reach = dilation*(taps - 1) + 1``."""
+    centre = (dilation * (taps - 1) + 1) // 2
+    positions = np.arange(n) + np.arange(taps)[:, None] * dilation - centre
+    return border_map(positions, n, code)
+
+
+def _interior(n, taps, dilation):
+    """The positions [lo, hi) at which every tap reads inside [0, n); lo <= hi."""
+    reach = dilation * (taps - 1) + 1
+    lo = min(reach // 2, n)
+    return lo, max(lo, n - (reach - 1 - reach // 2))
+
+
 def _taps(kernel, dtype):
     """Non-zero taps of a 2-D kernel as (rows, columns, weights), row-major."""
     rows, cols = np.nonzero(kernel)
@@ -100,9 +118,13 @@ def _correlate(planes, kernel, dilation, code, cval, n_threads, out=None):
     """Correlate validated planes (C, H, W) with a validated 2-D kernel."""
     if out is None:
         out = _empty_apart(planes)
-    rows, cols, weights = _taps(kernel, planes.dtype)
-    _atrous.correlate(planes, rows, cols, weights, kernel.shape[0], kernel.shape[1],
-                      dilation[0], dilation[1], code, cval, out, n_threads)
+    tap_rows, tap_cols, weights = _taps(kernel, planes.dtype)
+    (kh, kw), (height, width) = kernel.shape, planes.shape[1:]
+    rows = _border_table(height, kh, dilation[0], code)
+    cols = _border_table(width, kw, dilation[1], code)
+    lo, hi = _interior(width, kw, dilation[1])
+    _atrous.correlate(planes, tap_rows, tap_cols, weights, rows, cols, dilation[1], lo, hi,
+                      cval, out, n_threads)
     return out
 
 
@@ -110,9 +132,13 @@ def _smooth(planes, taps, dilation, code, cval, n_threads, out, detail=None):
     """Correlate planes with outer(taps, taps) dilated by ``dilation`` on both axes;
     with ``detail``, also write ``planes - out`` there."""
     taps = np.asarray(taps, planes.dtype)
-    work = np.empty((n_threads, planes.shape[2]), planes.dtype)
-    _atrous.separable(planes, taps, taps, dilation, dilation, code, cval, out, detail, work,
-                      n_threads)
+    height, width = planes.shape[1:]
+    rows = _border_table(height, taps.size, dilation, code)
+    cols = _border_table(width, taps.size, dilation, code)
+    lo, hi = _interior(width, taps.size, dilation)
+    work = np.empty((n_threads, width), planes.dtype)
+    _atrous.separable(planes, taps, taps, rows, cols, dilation, lo, hi, cval, out, detail,
+                      work, n_threads)
     return out
 
 
@@ -120,7 +146,7 @@ def _smooth(planes, taps, dilation, code, cval, n_threads, out, detail=None):
 
 @dask_aware(lazy_atrous_filter)
 def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_axis=None,
-                  preserve_range=False, n_threads=None):
+                  preserve_range=False, n_threads=None, max_pixels=None, out=None):
     """Correlate each channel with a small kernel whose taps are ``dilation`` apart.
 
     The result equals ``scipy.ndimage.correlate(image, stuffed, mode=mode,
@@ -154,6 +180,14 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
         The result does not depend on it.
+    max_pixels : int, optional
+        Bound on the image's pixels (default: ``IMGCONV_MAX_PIXELS`` or
+        178,956,970), checked before anything is allocated.
+    out : ndarray, optional
+        Where to write the result: exactly its shape and dtype, C-contiguous,
+        writeable, apart from ``image`` (checked before anything is written);
+        returned. Gray and channels-first images are filtered straight into
+        it. Not for dask arrays.
 
     Returns
     -------
@@ -178,10 +212,20 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     code = v.check_filter_mode(mode)
     cval = v.check_float(cval, "cval")
     n = effective_n_threads(n_threads)
-    planes, axis = _image_planes(image, channel_axis, preserve_range)
-    out = _correlate(planes, v.as_compute_array(weights, planes.dtype), dilation, code,
-                     cval, n)
-    return _from_planes(out, axis)
+    planes, axis = _image_planes(image, channel_axis, preserve_range, max_pixels=max_pixels)
+    shape = v.check_array(image, "image").shape
+    v.check_out(out, shape, planes.dtype, (image,) if isinstance(image, np.ndarray) else ())
+    # gray and channels-first images have the planes' layout: filter into out
+    direct = out is not None and axis in (None, 0)
+    result = _correlate(planes, v.as_compute_array(weights, planes.dtype), dilation, code,
+                        cval, n, out.reshape(planes.shape) if direct else None)
+    if direct:
+        return out
+    result = _from_planes(result, axis)
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 # --------------------------------------------------------------- starlet ---
@@ -330,8 +374,10 @@ def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threa
         magnitude = next(slots) if edges else None
         large, small = (next(slots), next(slots)) if texture else (None, None)
         if edges or texture:
-            _atrous.derivative_features(smooth[0], d, code, cval, magnitude, large, small,
-                                        n_threads)
+            height, width = smooth.shape[1:]
+            _atrous.derivative_features(smooth[0], _border_table(height, 3, d, code),
+                                        _border_table(width, 3, d, code), d, cval, magnitude,
+                                        large, small, n_threads)
 
 
 @dask_aware(lazy_multiscale_features)

@@ -89,8 +89,13 @@ def _probe(fn, image, axis, *args, **kwargs):
 # ------------------------------------------------------------- filters ---
 
 def lazy_atrous_filter(fn, image, kernel, dilation, *, mode="reflect", cval=0.0,
-                        channel_axis=None, preserve_range=False, n_threads=None):
+                       channel_axis=None, preserve_range=False, n_threads=None, max_pixels=None,
+                       out=None):
+    if out is not None:
+        raise TypeError("out= takes NumPy results; for a dask array store the lazy result "
+                        "instead (dask.array.store(result, target))")
     axis, spatial = _spatial_axes(image, channel_axis)
+    v.check_output_pixels([image.shape[a] for a in spatial], max_pixels)
     kwargs = dict(mode=mode, cval=cval, channel_axis=channel_axis,
                   preserve_range=preserve_range, n_threads=_block_threads(n_threads))
     dtype = _probe(fn, image, axis, kernel, dilation, **kwargs).dtype

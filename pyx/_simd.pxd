@@ -90,6 +90,46 @@ cdef extern from *:
         }
     }
 
+    /* out[j] = acc[j], clipped to [lo, hi] when clip, with streaming
+       stores (float32 and float64) */
+    static void imgconv_stream_store_f(const float* acc, Py_ssize_t n, float lo, float hi,
+                                       int clip, float* out) {
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        const __m128 l = _mm_set1_ps(lo), h = _mm_set1_ps(hi);
+        for (; j < n && ((uintptr_t)(out + j) & 15); j++)
+            out[j] = clip ? imgconv_clip_f(acc[j], lo, hi) : acc[j];
+        for (; j + 4 <= n; j += 4) {
+            __m128 v = _mm_loadu_ps(acc + j);
+            if (clip)
+                v = _mm_min_ps(h, _mm_max_ps(l, v));
+            _mm_stream_ps(out + j, v);
+        }
+        _mm_sfence();
+    #endif
+        for (; j < n; j++)
+            out[j] = clip ? imgconv_clip_f(acc[j], lo, hi) : acc[j];
+    }
+
+    static void imgconv_stream_store_d(const double* acc, Py_ssize_t n, double lo, double hi,
+                                       int clip, double* out) {
+        Py_ssize_t j = 0;
+    #if IMGCONV_SSE2
+        const __m128d l = _mm_set1_pd(lo), h = _mm_set1_pd(hi);
+        for (; j < n && ((uintptr_t)(out + j) & 15); j++)
+            out[j] = clip ? imgconv_clip_d(acc[j], lo, hi) : acc[j];
+        for (; j + 2 <= n; j += 2) {
+            __m128d v = _mm_loadu_pd(acc + j);
+            if (clip)
+                v = _mm_min_pd(h, _mm_max_pd(l, v));
+            _mm_stream_pd(out + j, v);
+        }
+        _mm_sfence();
+    #endif
+        for (; j < n; j++)
+            out[j] = clip ? imgconv_clip_d(acc[j], lo, hi) : acc[j];
+    }
+
     /* memcpy with streaming stores (dst need not be aligned) */
     static void imgconv_stream_copy(const void* src, void* dst, Py_ssize_t n) {
         const char* s = (const char*)src;
@@ -226,6 +266,33 @@ cdef extern from *:
                 c[j * n + i] = block[i * count + j];
     }
 
+    /* into_lines / from_lines for float lines: converted to and from the
+       block of doubles (8x4 tiles: eight floats per line, a 32-byte half of
+       a cache line, at once). */
+    static void imgconv_into_lines_f(const float* c, Py_ssize_t n, Py_ssize_t count,
+                                     double* block) {
+        Py_ssize_t i = 0, j, k;
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < count; j++)
+                for (k = 0; k < 8; k++)
+                    block[(i + k) * count + j] = c[j * n + i + k];
+        for (; i < n; i++)
+            for (j = 0; j < count; j++)
+                block[i * count + j] = c[j * n + i];
+    }
+
+    static void imgconv_from_lines_f(const double* block, Py_ssize_t n, Py_ssize_t count,
+                                     float* c) {
+        Py_ssize_t i = 0, j, k;
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < count; j++)
+                for (k = 0; k < 8; k++)
+                    c[j * n + i + k] = (float)block[(i + k) * count + j];
+        for (; i < n; i++)
+            for (j = 0; j < count; j++)
+                c[j * n + i] = (float)block[i * count + j];
+    }
+
     /* out[j] = uint8 of acc[j] (float64): with unit = 0, clipped to
        [lo, hi] (0 <= lo <= hi <= 255) and rounded half to even; with unit =
        2**-shift (a fixed-point pass), floor((acc[j] + 2**(shift-1)) * unit)
@@ -300,6 +367,11 @@ cdef extern from *:
     void stream_blend_d "imgconv_stream_blend_d" (
         const double* h0, const double* h1, double w0, double w1, Py_ssize_t n, double lo,
         double hi, bint clip, double* out) noexcept nogil
+    void stream_store_f "imgconv_stream_store_f" (
+        const float* acc, Py_ssize_t n, float lo, float hi, bint clip, float* out) noexcept nogil
+    void stream_store_d "imgconv_stream_store_d" (
+        const double* acc, Py_ssize_t n, double lo, double hi, bint clip,
+        double* out) noexcept nogil
     void range_f "imgconv_range_f" (const float* x, Py_ssize_t n, float* lo,
                                     float* hi) noexcept nogil
     void range_d "imgconv_range_d" (const double* x, Py_ssize_t n, double* lo,
@@ -310,6 +382,10 @@ cdef extern from *:
                                           double* block) noexcept nogil
     void from_lines "imgconv_from_lines" (const double* block, Py_ssize_t n, Py_ssize_t count,
                                           double* c) noexcept nogil
+    void into_lines_f "imgconv_into_lines_f" (const float* c, Py_ssize_t n, Py_ssize_t count,
+                                              double* block) noexcept nogil
+    void from_lines_f "imgconv_from_lines_f" (const double* block, Py_ssize_t n,
+                                              Py_ssize_t count, float* c) noexcept nogil
     void store_u8_f64 "imgconv_store_u8_f64" (
         const double* acc, Py_ssize_t n, double lo, double hi, double unit,
         unsigned char* out) noexcept nogil

@@ -13,7 +13,8 @@ results do not depend on the thread count. Within a row, the columns whose
 taps all fall inside the image (the interior) run as loops over whole rows
 that the compiler vectorises, up to five taps per pass; the border columns
 read through per-axis index tables built with ``border_index``, summing the
-taps in the same order.
+taps in the same order. The wrappers pass the border tables (where each
+tap of each position reads, -1 for the constant) and the interior.
 """
 import numpy as np
 
@@ -21,39 +22,11 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport sqrt
 
-from _boundary cimport border_index
-
 cdef enum:
     # Rows per work item: enough for neighbouring rows to share their source
     # rows in cache, few enough that one busy core cannot hold the others
     # back (dynamic schedule).
     CHUNK = 16
-
-
-# ------------------------------------------------------------------ helpers ---
-
-def border_table(Py_ssize_t n, Py_ssize_t taps, Py_ssize_t dilation, int mode):
-    """Where each tap of a dilated 1-D kernel reads, for every position.
-
-    ``table[t, i] = border_index(i + t*dilation - centre, n, mode)`` (-1 for
-    the constant), with scipy.ndimage's centre ``centre = reach // 2`` for the
-    zero-stuffed kernel of length ``reach = dilation*(taps - 1) + 1``.
-    """
-    cdef Py_ssize_t centre = (dilation * (taps - 1) + 1) // 2
-    cdef Py_ssize_t[:, ::1] table = np.empty((taps, n), np.intp)
-    cdef Py_ssize_t t, i
-    for t in range(taps):
-        for i in range(n):
-            table[t, i] = border_index(i + t * dilation - centre, n, mode)
-    return np.asarray(table)
-
-
-def interior(Py_ssize_t n, Py_ssize_t taps, Py_ssize_t dilation):
-    """The positions [lo, hi) at which every tap reads inside [0, n); lo <= hi."""
-    cdef Py_ssize_t reach = dilation * (taps - 1) + 1
-    cdef Py_ssize_t lo = reach // 2
-    cdef Py_ssize_t hi = n - (reach - 1 - lo)
-    return min(lo, n), max(min(lo, n), hi)
 
 
 cdef enum:
@@ -186,26 +159,25 @@ cdef void correlate_row(const floating* plane, Py_ssize_t width, Py_ssize_t y,
 
 def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
               const Py_ssize_t[::1] tap_col, const floating[::1] tap_weight,
-              Py_ssize_t kernel_h, Py_ssize_t kernel_w, Py_ssize_t dil_y, Py_ssize_t dil_x,
-              int mode, floating cval, floating[:, :, ::1] out, int n_threads):
+              const Py_ssize_t[:, ::1] rows, const Py_ssize_t[:, ::1] cols,
+              Py_ssize_t dil_x, Py_ssize_t lo, Py_ssize_t hi, floating cval,
+              floating[:, :, ::1] out, int n_threads):
     """out = scipy.ndimage.correlate of each plane with a dilated kernel.
 
     IN: image (C, H, W); the kernel's non-zero taps as (row, column, weight)
-    triples of a ``kernel_h`` x ``kernel_w`` kernel whose taps are
-    ``dil_y`` / ``dil_x`` pixels apart; ``mode`` a border code.
+    triples; ``rows`` (kernel_h, H) and ``cols`` (kernel_w, W): where each tap
+    of each row and column reads (-1: cval), taps ``dil_x`` apart along a
+    row; [lo, hi): the columns whose taps all read inside the row.
     OUT: out (C, H, W), every element written; may not overlap ``image``.
-    ``out[c, y, x] = sum_t w_t * ext(c, y + dil_y*row_t - cy, x + dil_x*col_t - cx)``
-    with ndimage's centre ``cy = (dil_y*(kernel_h - 1) + 1) // 2`` (cx alike).
+    ``out[c, y, x] = sum_t w_t * image[c, rows[row_t, y], cols[col_t, x]]``.
     """
     cdef Py_ssize_t channels = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2]
     dtype = np.float32 if floating is float else np.float64
-    cdef const Py_ssize_t[:, ::1] rows = border_table(height, kernel_h, dil_y, mode)
-    cdef const Py_ssize_t[:, ::1] cols = border_table(width, kernel_w, dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
-    cdef Py_ssize_t centre_x = (dil_x * (kernel_w - 1) + 1) // 2
-    cdef Py_ssize_t lo, hi, item, c, y
-    lo, hi = interior(width, kernel_w, dil_x)
+    # the interior starts at the kernel's centre whenever it is not empty
+    cdef Py_ssize_t centre_x = lo
+    cdef Py_ssize_t item, c, y
     with nogil:
         for item in prange(channels * height, num_threads=n_threads, schedule='dynamic',
                            chunksize=CHUNK):
@@ -218,13 +190,15 @@ def correlate(const floating[:, :, ::1] image, const Py_ssize_t[::1] tap_row,
 # ---------------------------------------------------- separable smoothing ---
 
 def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
-              const floating[::1] taps_x, Py_ssize_t dil_y, Py_ssize_t dil_x, int mode,
+              const floating[::1] taps_x, const Py_ssize_t[:, ::1] rows,
+              const Py_ssize_t[:, ::1] cols, Py_ssize_t dil_x, Py_ssize_t lo, Py_ssize_t hi,
               floating cval, floating[:, :, ::1] out, floating[:, :, ::1] detail,
               floating[:, ::1] work, int n_threads):
     """out = correlation of each plane with the separable kernel outer(taps_y, taps_x).
 
-    IN: image (C, H, W); 1-D taps ``dil_y`` / ``dil_x`` pixels apart; ``mode``
-    a border code (ndimage's centre convention, as ``correlate``).
+    IN: image (C, H, W); 1-D taps; ``rows`` (n_y, H) and ``cols`` (n_x, W)
+    the border tables of the two axes (as ``correlate``), the row taps
+    ``dil_x`` apart, [lo, hi) the interior columns.
     OUT: out (C, H, W); when ``detail`` is not None, also
     ``detail = image - out`` (a starlet detail plane). Neither may overlap
     ``image``. ``work`` holds one row of W elements per thread.
@@ -244,20 +218,17 @@ def separable(const floating[:, :, ::1] image, const floating[::1] taps_y,
     cdef const Py_ssize_t[::1] index_x = np.arange(n_x, dtype=np.intp)
     cdef const Py_ssize_t[::1] zeros_y = np.zeros(n_y, np.intp)
     cdef const Py_ssize_t[::1] zeros_x = np.zeros(n_x, np.intp)
-    cdef const Py_ssize_t[:, ::1] rows = border_table(height, n_y, dil_y, mode)
     cdef const Py_ssize_t[:, ::1] same_column = np.arange(width, dtype=np.intp)[None]
     cdef const Py_ssize_t[:, ::1] only_row = np.zeros((1, 1), np.intp)
-    cdef const Py_ssize_t[:, ::1] cols = border_table(width, n_x, dil_x, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
     cdef floating outside = cval * <floating> np.sum(np.asarray(taps_y))
-    cdef Py_ssize_t centre_x = (dil_x * (n_x - 1) + 1) // 2
+    cdef Py_ssize_t centre_x = lo
     cdef bint with_detail = detail is not None
-    cdef Py_ssize_t lo, hi, item, c, y, x
+    cdef Py_ssize_t item, c, y, x
     cdef floating* tmp
     cdef floating* out_row
     cdef floating* detail_row
     cdef const floating* in_row
-    lo, hi = interior(width, n_x, dil_x)
     with nogil, parallel(num_threads=n_threads):
         tmp = &work[threadid(), 0]
         for item in prange(channels * height, schedule='dynamic', chunksize=CHUNK):
@@ -385,12 +356,14 @@ cdef void features_row(const floating* up, const floating* mid, const floating* 
             large[x] = large[x] + radius
 
 
-def derivative_features(const floating[:, ::1] smooth, Py_ssize_t d, int mode, floating cval,
+def derivative_features(const floating[:, ::1] smooth, const Py_ssize_t[:, ::1] rows,
+                        const Py_ssize_t[:, ::1] cols, Py_ssize_t d, floating cval,
                         floating[:, ::1] magnitude, floating[:, ::1] large,
                         floating[:, ::1] small, int n_threads):
     """Derivative features of a smoothed plane from central differences over d pixels.
 
-    IN: smooth (H, W); ``mode`` a border code for the pixels at distance d.
+    IN: smooth (H, W); ``rows`` (3, H) and ``cols`` (3, W): the border tables
+    of a 3-tap kernel dilated by d (where the pixels at distance d read).
     OUT (each may be None to skip it), (H, W):
     magnitude ``sqrt(g_r**2 + g_c**2)``, ``g_r = (s[y+d, x] - s[y-d, x]) / (2d)``;
     large and small, the eigenvalues of ``[[h_rr, h_rc], [h_rc, h_cc]]`` with
@@ -400,8 +373,6 @@ def derivative_features(const floating[:, ::1] smooth, Py_ssize_t d, int mode, f
     """
     cdef Py_ssize_t height = smooth.shape[0], width = smooth.shape[1]
     dtype = np.float32 if floating is float else np.float64
-    cdef const Py_ssize_t[:, ::1] rows = border_table(height, 3, d, mode)
-    cdef const Py_ssize_t[:, ::1] cols = border_table(width, 3, d, mode)
     cdef const floating[::1] fill_row = np.full(width, cval, dtype)
     cdef bint with_magnitude = magnitude is not None
     cdef bint with_texture = large is not None

@@ -43,8 +43,9 @@ from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gr
                        phase_pixels_f32, phase_pixels_f64, pixels_f32_f32, pixels_f32_u8,
                        pixels_f32_u16, pixels_f64_f32, pixels_f64_f64, pixels_f64_u8,
                        pixels_f64_u16)
-from _simd cimport (blend_u8, from_lines, into_lines, store_u8_f64, stream_blend_d,
-                   stream_blend_f, stream_copy)
+from _simd cimport (blend_u8, from_lines, from_lines_f, into_lines, into_lines_f,
+                   store_u8_f64, stream_blend_d, stream_blend_f, stream_copy, stream_store_d,
+                   stream_store_f)
 
 ctypedef unsigned char uchar
 ctypedef unsigned short ushort
@@ -165,11 +166,17 @@ cdef inline dst_t to_pixel(acc_t value, acc_t lo, acc_t hi, bint clip, bint fixe
 
 
 cdef inline void store_row(const acc_t* acc, Py_ssize_t n, acc_t lo, acc_t hi,
-                           bint clip, acc_t unit, dst_t* out) noexcept nogil:
+                           bint clip, acc_t unit, dst_t* out, bint stream=False) noexcept nogil:
+    """out[j] = to_pixel(acc[j]), or its SIMD equals: uint8 from doubles, and
+    streaming stores for a large float output (``stream``)."""
     cdef Py_ssize_t j
     cdef dst_t kind = 0
     if dst_t is uchar and acc_t is double:
-        store_u8_f64(acc, n, lo, hi, unit, out)     # its SIMD equal
+        store_u8_f64(acc, n, lo, hi, unit, out)
+    elif dst_t is float and acc_t is float and stream:
+        stream_store_f(acc, n, lo, hi, clip, out)
+    elif dst_t is double and acc_t is double and stream:
+        stream_store_d(acc, n, lo, hi, clip, out)
     elif unit != 0:
         for j in range(n):
             out[j] = to_pixel(acc[j], lo, hi, True, True, unit, kind)
@@ -179,6 +186,40 @@ cdef inline void store_row(const acc_t* acc, Py_ssize_t n, acc_t lo, acc_t hi,
     else:
         for j in range(n):
             out[j] = to_pixel(acc[j], lo, hi, False, False, unit, kind)
+
+
+cdef enum:
+    # output rows blended from this many cached rows in one pass
+    MAX_FUSED_ROWS = 8
+
+
+cdef inline void blend_many(const acc_t** rows, const acc_t* w, Py_ssize_t taps,
+                            Py_ssize_t n, acc_t* acc) noexcept nogil:
+    """acc[j] = sum_t w[t] * rows[t][j], in tap order (the sequential sum's
+    bits), in one pass; the common tap counts as constants."""
+    cdef Py_ssize_t j, t
+    cdef acc_t v
+    if taps == 3:
+        for j in range(n):
+            acc[j] = (w[0] * rows[0][j] + w[1] * rows[1][j]) + w[2] * rows[2][j]
+    elif taps == 4:
+        for j in range(n):
+            acc[j] = ((w[0] * rows[0][j] + w[1] * rows[1][j]) + w[2] * rows[2][j]
+                      + w[3] * rows[3][j])
+    elif taps == 5:
+        for j in range(n):
+            acc[j] = (((w[0] * rows[0][j] + w[1] * rows[1][j]) + w[2] * rows[2][j]
+                       + w[3] * rows[3][j]) + w[4] * rows[4][j])
+    elif taps == 6:
+        for j in range(n):
+            acc[j] = ((((w[0] * rows[0][j] + w[1] * rows[1][j]) + w[2] * rows[2][j]
+                        + w[3] * rows[3][j]) + w[4] * rows[4][j]) + w[5] * rows[5][j])
+    else:
+        for j in range(n):
+            v = w[0] * rows[0][j]
+            for t in range(1, taps):
+                v = v + w[t] * rows[t][j]
+            acc[j] = v
 
 
 cdef inline void blend2(const acc_t* h0, const acc_t* h1, acc_t w0, acc_t w1,
@@ -563,6 +604,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     cdef acc_t w
     cdef Py_ssize_t* tags
     cdef Py_ssize_t* stamps
+    cdef const acc_t** rows
     cdef int failed = 0
     cdef int* failed_flag = &failed
 
@@ -571,7 +613,9 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     with nogil, parallel(num_threads=n_threads):
         buffer = <acc_t*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(acc_t)
                                     + 1)
-        tags = <Py_ssize_t*> malloc((2 * n_slots + 1) * sizeof(Py_ssize_t))
+        tags = <Py_ssize_t*> malloc((2 * n_slots + 1) * sizeof(Py_ssize_t)
+                                    + MAX_FUSED_ROWS * sizeof(acc_t*))
+        rows = <const acc_t**> (tags + 2 * n_slots + 1)
         line = buffer
         acc = line + line_len
         cache = acc + row_len
@@ -607,6 +651,16 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                                         &source, line, cache, tags, stamps, n_slots)
                         blend2(h0, h1, row_weight[y, 0], row_weight[y, 1], row_len, low, high,
                                store.clip, store.stream, unit, out_row)
+                    elif row_taps <= MAX_FUSED_ROWS and row_taps <= n_slots:
+                        # all the rows at once (the cache holds them), one pass
+                        for t in range(row_taps):
+                            rows[t] = cached_row(plane, row_index[y, t], y, width, channels,
+                                                 out_width, &cols, col_taps, &col_index[0, 0],
+                                                 &col_weight[0, 0], &source, line, cache,
+                                                 tags, stamps, n_slots)
+                        blend_many(rows, &row_weight[y, 0], row_taps, row_len, acc)
+                        store_row(acc, row_len, low, high, store.clip, unit, out_row,
+                                  store.stream)
                     else:
                         for t in range(row_taps):
                             h0 = cached_row(plane, row_index[y, t], y, width, channels,
@@ -879,21 +933,48 @@ cdef void filter_lines(double* c, Py_ssize_t n, Py_ssize_t step, Py_ssize_t widt
                 c[i * step + j] = z * (c[(i + 1) * step + j] - c[i * step + j])
 
 
-cdef void filter_strided_lines(double* c, Py_ssize_t n, Py_ssize_t count,
+cdef void filter_strided_lines(acc_t* c, Py_ssize_t n, Py_ssize_t count,
                                const double* poles, Py_ssize_t n_poles, int init,
                                bint reads_running_sum, double* first,
                                double* block) noexcept nogil:
     """filter_lines on ``count`` contiguous lines of n (rows of c), moved into
-    an interleaved block (element i of line j at block[i*count + j]) so that
-    their recursions run side by side."""
-    into_lines(c, n, count, block)
+    an interleaved block of doubles (element i of line j at block[i*count +
+    j]) so that their recursions run side by side."""
+    if acc_t is double:
+        into_lines(c, n, count, block)
+    else:
+        into_lines_f(c, n, count, block)
     filter_lines(block, n, count, count, poles, n_poles, init, reads_running_sum, first)
-    from_lines(block, n, count, c)
+    if acc_t is double:
+        from_lines(block, n, count, c)
+    else:
+        from_lines_f(block, n, count, c)
 
 
-def prefilter(double[:, :, ::1] coefficients, const double[::1] poles, int init,
+cdef void filter_strip(acc_t* c, Py_ssize_t n, Py_ssize_t step, Py_ssize_t count,
+                       const double* poles, Py_ssize_t n_poles, int init,
+                       bint reads_running_sum, double* first, double* block) noexcept nogil:
+    """filter_lines on ``count`` neighbouring lines across rows (element i of
+    line j at c[i*step + j]): in place for doubles, through a block of
+    doubles for floats (the arithmetic is double either way)."""
+    cdef Py_ssize_t i, j
+    if acc_t is double:
+        filter_lines(c, n, step, count, poles, n_poles, init, reads_running_sum, first)
+    else:
+        for i in range(n):
+            for j in range(count):
+                block[i * count + j] = c[i * step + j]
+        filter_lines(block, n, count, count, poles, n_poles, init, reads_running_sum, first)
+        for i in range(n):
+            for j in range(count):
+                c[i * step + j] = <float> block[i * count + j]
+
+
+def prefilter(acc_t[:, :, ::1] coefficients, const double[::1] poles, int init,
               bint reads_running_sum, int n_threads):
-    """B-spline prefilter along axis 1 of (B, N, I) coefficients, in place.
+    """B-spline prefilter along axis 1 of (B, N, I) coefficients, in place, in
+    double arithmetic whatever the storage (float coefficients are rounded
+    once per axis).
 
     Lines of length 1 are left as they are (scipy.ndimage's rule). ``init``:
     INIT_MIRROR, INIT_REFLECT or INIT_WRAP; ``reads_running_sum``: the
@@ -907,7 +988,7 @@ def prefilter(double[:, :, ::1] coefficients, const double[::1] poles, int init,
     cdef Py_ssize_t per_batch, items, item, b, j0, count
     cdef double* first
     cdef double* block
-    cdef double* base
+    cdef acc_t* base
     cdef int failed = 0
     cdef int* failed_flag = &failed
     if n <= 1 or batch == 0 or inner == 0:
@@ -934,16 +1015,18 @@ def prefilter(double[:, :, ::1] coefficients, const double[::1] poles, int init,
         items = batch * per_batch
         with nogil, parallel(num_threads=n_threads):
             first = <double*> malloc(STRIP * sizeof(double))
+            block = <double*> malloc(STRIP * n * sizeof(double))
             for item in prange(items, schedule='dynamic'):
-                if first == NULL:
+                if first == NULL or block == NULL:
                     failed_flag[0] = 1
                     continue
                 b = item // per_batch
                 j0 = (item % per_batch) * STRIP
                 count = min(STRIP, inner - j0)
                 base = &coefficients[b, 0, 0]
-                filter_lines(base + j0, n, inner, count, &poles[0], n_poles, init,
-                             reads_running_sum, first)
+                filter_strip(base + j0, n, inner, count, &poles[0], n_poles, init,
+                             reads_running_sum, first, block)
             free(first)
+            free(block)
     if failed:
         raise MemoryError("prefilter: cannot allocate the per-thread buffers")

@@ -3,6 +3,8 @@ starlet transform, against scipy.ndimage with zero-stuffed kernels."""
 import itertools
 
 import numpy as np
+
+import imgconv
 import pytest
 from scipy import ndimage
 
@@ -417,3 +419,36 @@ def test_starlet_max_pixels_bounds_the_coefficients():
                                          r"more than max_pixels=5000"):
         starlet(image, 3, max_pixels=5000)
     assert starlet(image, 3, max_pixels=8000).shape == (4, 40, 50)
+
+
+# ------------------------------------------------------------------ out= ---
+
+@pytest.mark.parametrize("channel_axis", [None, 0, -1])
+def test_atrous_filter_into_out(channel_axis, four_cores):
+    rng = np.random.default_rng(50)
+    shape = {None: (23, 19), 0: (3, 23, 19), -1: (23, 19, 3)}[channel_axis]
+    image = rng.random(shape).astype(np.float32)
+    kernel = rng.standard_normal((3, 4))
+    expected = imgconv.atrous_filter(image, kernel, (2, 3), channel_axis=channel_axis)
+    for n in (1, 3):
+        out = np.full(shape, 9, np.float32)
+        got = imgconv.atrous_filter(image, kernel, (2, 3), channel_axis=channel_axis, out=out,
+                                    n_threads=n)
+        assert got is out
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_atrous_filter_refuses_a_wrong_out_before_writing():
+    image = np.random.default_rng(51).random((12, 10))
+    kernel = np.ones((3, 3))
+    for out, error, match in [
+            (np.zeros((12, 11)), ValueError, "out must be an array of shape"),
+            (np.zeros((12, 10), np.float32), ValueError, "dtype float64"),
+            (np.zeros((10, 12)).T, ValueError, "C-contiguous"),
+            (image, ValueError, "shares memory with an input")]:
+        before = out.copy()
+        with pytest.raises(error, match=match):
+            imgconv.atrous_filter(image, kernel, 2, out=out)
+        np.testing.assert_array_equal(out, before)
+    with pytest.raises(ValueError, match="would have 120 pixels"):
+        imgconv.atrous_filter(image, kernel, 2, max_pixels=100)
