@@ -3,11 +3,10 @@ starlet transform, against scipy.ndimage with zero-stuffed kernels."""
 import itertools
 
 import numpy as np
-
-import imgconv
 import pytest
 from scipy import ndimage
 
+import imgconv
 from imgconv import atrous_filter, conv2d, istarlet, starlet
 from reference import conv2d_ref
 
