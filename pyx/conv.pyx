@@ -1,14 +1,37 @@
-"""Kernels of the convolution engine: im2col + GEMM and GEMM + col2im.
+"""Kernels of the convolution engine: im2col + GEMM, GEMM + col2im, Winograd
+F(2x2, 3x3), and the phase scatter of the sub-pixel transposed convolution.
 
-The Python wrappers in ``imgconv/conv.py`` validate every argument, allocate
-the output and the per-thread work buffers, and keep BLAS single-threaded
-while these loops run their own OpenMP threads (the two never nest).
+The Python side (``imgconv/_conv_methods.py``) validates every argument,
+allocates the output and the per-thread work buffers, and keeps BLAS
+single-threaded while these loops run their own OpenMP threads (the two never
+nest). The contract between the two:
+
+* the geometry of a convolution is a ``ConvGeometry``
+  (``imgconv/_conv_geometry.py``), read here by attribute name into the
+  ``Geometry`` struct of ``_im2col.pxd``;
+* each kernel says how large one thread's work buffer must be (the
+  ``*_workspace_size`` functions beside it); Python allocates
+  ``(n_threads, size)`` and never computes a layout of its own;
+* a missing bias is ``None``.
 """
 from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 
+from libc.string cimport memset
+
 from _blas cimport gemm
 from _im2col cimport Geometry, col2im, im2col
+
+
+cdef int read_geometry(object geo, Geometry* g) except -1:
+    """Fill ``g`` from a ConvGeometry, attribute by attribute."""
+    g.height, g.width = geo.height, geo.width
+    g.out_height, g.out_width = geo.out_height, geo.out_width
+    g.kernel_h, g.kernel_w = geo.kernel
+    g.stride_h, g.stride_w = geo.stride
+    g.pad_top, g.pad_left = geo.pad_begin
+    g.dilation_h, g.dilation_w = geo.dilation
+    return 0
 
 
 cdef inline void fill_planes(floating* dst, Py_ssize_t channels, Py_ssize_t stride,
@@ -21,29 +44,30 @@ cdef inline void fill_planes(floating* dst, Py_ssize_t channels, Py_ssize_t stri
             dst[c * stride + p] = values[c]
 
 
+def gemm_workspace_size(geo, cin_per_group, tile):
+    """Elements of one thread's row of ``work`` for :func:`conv2d_gemm`: the
+    im2col columns of one tile of ``tile`` output pixels."""
+    kernel_h, kernel_w = geo.kernel
+    return cin_per_group * kernel_h * kernel_w * tile
+
+
 def conv2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] weight,
-                const floating[::1] bias, bint has_bias, floating[:, :, :, ::1] out,
-                floating[:, ::1] work,
-                Py_ssize_t stride_h, Py_ssize_t stride_w,
-                Py_ssize_t pad_top, Py_ssize_t pad_left,
-                Py_ssize_t dilation_h, Py_ssize_t dilation_w,
-                Py_ssize_t groups, Py_ssize_t tile, int n_threads):
+                const floating[::1] bias, floating[:, :, :, ::1] out,
+                floating[:, ::1] work, geo, Py_ssize_t groups, Py_ssize_t tile,
+                int n_threads):
     """out = conv2d(x, weight) (+ bias), tiled over output pixels.
 
-    IN: x (N, C_in, H, W); weight (C_out, C_in/groups, kh, kw); bias (C_out,).
+    IN: x (N, C_in, H, W); weight (C_out, C_in/groups, kh, kw); bias (C_out,)
+    or None; geo, the ConvGeometry of the convolution.
     OUT: out (N, C_out, H_out, W_out), every element written.
     Work items are (image, group, tile of ``tile`` output pixels); each thread
-    gathers its tile into its own row of ``work`` (at least
-    C_in/groups*kh*kw*tile elements) and multiplies it by the weight.
+    gathers its tile into its own row of ``work`` (gemm_workspace_size
+    elements) and multiplies it by the weight.
     """
     cdef Geometry g
-    g.height, g.width = x.shape[2], x.shape[3]
-    g.out_height, g.out_width = out.shape[2], out.shape[3]
-    g.kernel_h, g.kernel_w = weight.shape[2], weight.shape[3]
-    g.stride_h, g.stride_w = stride_h, stride_w
-    g.pad_top, g.pad_left = pad_top, pad_left
-    g.dilation_h, g.dilation_w = dilation_h, dilation_w
-
+    read_geometry(geo, &g)
+    cdef bint has_bias = bias is not None
+    cdef const floating* bias_ptr = &bias[0] if has_bias else NULL
     cdef Py_ssize_t batch = x.shape[0]
     cdef Py_ssize_t cin_g = weight.shape[1]
     cdef Py_ssize_t cout_g = weight.shape[0] // groups
@@ -53,8 +77,8 @@ def conv2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] wei
     cdef Py_ssize_t n_tiles = (n_out + tile - 1) // tile
     # A 1x1, stride-1, unpadded conv needs no im2col: the input planes are
     # already the column matrix.
-    cdef bint direct = (k == cin_g and stride_h == 1 and stride_w == 1
-                        and pad_top == 0 and pad_left == 0 and n_in == n_out)
+    cdef bint direct = (k == cin_g and g.stride_h == 1 and g.stride_w == 1
+                        and g.pad_top == 0 and g.pad_left == 0 and n_in == n_out)
     cdef floating beta = 1 if has_bias else 0
     cdef Py_ssize_t item, b, grp, p0, p1
     cdef const floating* x_g
@@ -75,7 +99,7 @@ def conv2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] wei
             x_g = &x[b, grp * cin_g, 0, 0]
             out_g = &out[b, grp * cout_g, 0, 0]
             if has_bias:
-                fill_planes(out_g, cout_g, n_out, p0, p1, &bias[grp * cout_g])
+                fill_planes(out_g, cout_g, n_out, p0, p1, bias_ptr + grp * cout_g)
             if direct:
                 b_mat = x_g + p0
                 ldb = <int> n_in
@@ -88,32 +112,33 @@ def conv2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] wei
                  b_mat, ldb, beta, out_g + p0, <int> n_out)
 
 
+def transpose_workspace_size(geo, block, tile):
+    """Elements of one thread's row of ``work`` for
+    :func:`conv_transpose2d_gemm`: the columns of ``block`` output channels
+    for a tile of ``tile`` input pixels."""
+    kernel_h, kernel_w = geo.kernel
+    return block * kernel_h * kernel_w * tile
+
+
 def conv_transpose2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] weight,
-                          const floating[::1] bias, floating[:, :, :, ::1] out, floating[:, ::1] work,
-                          Py_ssize_t stride_h, Py_ssize_t stride_w,
-                          Py_ssize_t pad_top, Py_ssize_t pad_left,
-                          Py_ssize_t dilation_h, Py_ssize_t dilation_w,
-                          Py_ssize_t groups, Py_ssize_t block, Py_ssize_t tile,
-                          int n_threads):
+                          const floating[::1] bias, floating[:, :, :, ::1] out,
+                          floating[:, ::1] work, geo, Py_ssize_t groups, Py_ssize_t block,
+                          Py_ssize_t tile, int n_threads):
     """out = conv_transpose2d(x, weight) (+ bias): GEMM + col2im.
 
-    IN: x (N, C_in, H, W); weight (C_in, C_out/groups, kh, kw); bias (C_out,),
-    zeros for none.
+    IN: x (N, C_in, H, W); weight (C_in, C_out/groups, kh, kw); bias (C_out,)
+    or None; geo, the ConvGeometry of the conv2d this is the adjoint of (its
+    image is ``out``, its output grid ``x``).
     OUT: out (N, C_out, H_out, W_out), every element written.
-    This is the adjoint of the conv2d that maps out's grid to x's. Work items
-    are (image, group, block of ``block`` output channels), so no two threads
-    add into the same output pixel. Each walks over the input in tiles of
-    ``tile`` pixels: col = weight_block.T @ x_tile, then col2im into its
-    channels. ``work`` rows hold at least block*kh*kw*tile elements.
+    Work items are (image, group, block of ``block`` output channels), so no
+    two threads add into the same output pixel. Each walks over the input in
+    tiles of ``tile`` pixels: col = weight_block.T @ x_tile, then col2im into
+    its channels. ``work`` rows hold transpose_workspace_size elements.
     """
     cdef Geometry g
-    g.height, g.width = out.shape[2], out.shape[3]
-    g.out_height, g.out_width = x.shape[2], x.shape[3]
-    g.kernel_h, g.kernel_w = weight.shape[2], weight.shape[3]
-    g.stride_h, g.stride_w = stride_h, stride_w
-    g.pad_top, g.pad_left = pad_top, pad_left
-    g.dilation_h, g.dilation_w = dilation_h, dilation_w
-
+    read_geometry(geo, &g)
+    cdef bint has_bias = bias is not None
+    cdef const floating* bias_ptr = &bias[0] if has_bias else NULL
     cdef Py_ssize_t batch = x.shape[0]
     cdef Py_ssize_t cin_g = x.shape[1] // groups
     cdef Py_ssize_t cout_g = weight.shape[1]
@@ -135,7 +160,10 @@ def conv_transpose2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :
             c0 = (item % n_blocks) * block
             bc = min(block, cout_g - c0)
             img = &out[b, grp * cout_g + c0, 0, 0]
-            fill_planes(img, bc, n_img, 0, n_img, &bias[grp * cout_g + c0])
+            if has_bias:
+                fill_planes(img, bc, n_img, 0, n_img, bias_ptr + grp * cout_g + c0)
+            else:
+                memset(img, 0, bc * n_img * sizeof(floating))
             p0 = 0
             while p0 < n_in:
                 p1 = min(p0 + tile, n_in)
@@ -260,34 +288,64 @@ cdef inline void winograd_output_row(const floating* m, Py_ssize_t step, floatin
         t0 += nt
 
 
+cdef inline Py_ssize_t tile_row_start(Py_ssize_t r, Py_ssize_t dilation) noexcept nogil:
+    """First output row of the r-th row of 2x2 tiles: the rows y with
+    y % (2*dilation) < dilation, in order (the second row of each tile is a
+    dilation below)."""
+    return (r // dilation) * 2 * dilation + r % dilation
+
+
+def winograd_layout(geo):
+    """``(rows of tiles, tiles per row)`` of the Winograd tiling of geo's
+    output grid: along each axis, every phase of the dilation grid tiled two
+    outputs at a time."""
+    out_h, out_w = geo.out_height, geo.out_width
+    dilation_h, dilation_w = geo.dilation
+    full, rest = divmod(out_h, 2 * dilation_h)
+    rows = full * dilation_h + min(dilation_h, rest)
+    row_tiles = sum((-(-(out_w - px) // dilation_w) + 1) // 2
+                    for px in range(min(dilation_w, out_w)))
+    return rows, row_tiles
+
+
+def winograd_workspace_size(geo, cin_per_group, cout_per_group, rows_per_item):
+    """Elements of one thread's row of ``work`` for :func:`conv2d_winograd`:
+    the transformed inputs and the products of ``rows_per_item`` rows of
+    tiles (16 values per tile and channel each), one row of partial
+    transforms, and three rows of ``W_out + 4`` samples."""
+    _, row_tiles = winograd_layout(geo)
+    return (16 * (cin_per_group + cout_per_group) * rows_per_item * row_tiles
+            + 16 * row_tiles + 3 * (geo.out_width + 4))
+
+
 def conv2d_winograd(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u,
                     const floating[::1] bias, floating[:, :, :, ::1] out,
-                    const Py_ssize_t[::1] tile_rows, Py_ssize_t row_tiles,
-                    floating[:, ::1] work, Py_ssize_t pad_top, Py_ssize_t pad_left,
-                    Py_ssize_t dilation_h, Py_ssize_t dilation_w, Py_ssize_t groups,
+                    floating[:, ::1] work, geo, Py_ssize_t groups,
                     Py_ssize_t rows_per_item, int n_threads):
     """out = conv2d(x, w) + bias for a 3x3 kernel, stride 1, by Winograd F(2x2, 3x3).
 
     IN: x (N, C_in, H, W); u (16, C_out, C_in/groups), the transformed weight
     G @ w @ G.T of every filter, element (a, b) of the 4x4 at u[4a + b];
-    bias (C_out,) (zeros for none); tile_rows, the first output row of each
-    row of 2x2 tiles (the second is a dilation below); row_tiles, the tiles
-    in a row.
+    bias (C_out,) or None; geo, the ConvGeometry (3x3 kernel, stride 1).
     OUT: out (N, C_out, H_out, W_out), every element written.
     A tile's 4x4 input patch is transformed by B.T d B into 16 values per
     channel; 16 GEMMs (one per value) multiply them by the transformed
     weights; A.T m A turns the 16 products into the tile's 2x2 outputs: 16
     multiplications per 4 outputs and input channel, against 36 for im2col +
     GEMM. A dilated conv is an ordinary one on each phase of the dilation
-    grid, so tiles pair outputs a dilation apart. Work items are (image,
-    group, ``rows_per_item`` rows of tiles); ``work`` rows hold
-    16*(C_in/g + C_out/g)*rows_per_item*row_tiles + 16*row_tiles
-    + 3*(W_out + 4) elements.
+    grid, so tiles pair outputs a dilation apart (winograd_layout). Work
+    items are (image, group, ``rows_per_item`` rows of tiles); ``work`` rows
+    hold winograd_workspace_size elements.
     """
+    cdef Py_ssize_t n_rows, row_tiles
+    n_rows, row_tiles = winograd_layout(geo)
+    cdef Py_ssize_t pad_top, pad_left, dilation_h, dilation_w
+    pad_top, pad_left = geo.pad_begin
+    dilation_h, dilation_w = geo.dilation
+    cdef bint has_bias = bias is not None
     cdef Py_ssize_t n_img = x.shape[0], height = x.shape[2], width = x.shape[3]
     cdef Py_ssize_t cout_g = u.shape[1] // groups, cin_g = u.shape[2]
     cdef Py_ssize_t out_h = out.shape[2], out_w = out.shape[3]
-    cdef Py_ssize_t n_rows = tile_rows.shape[0]
     cdef Py_ssize_t n_blocks = (n_rows + rows_per_item - 1) // rows_per_item
     cdef Py_ssize_t most = rows_per_item * row_tiles
     cdef Py_ssize_t item, b, grp, r0, nr, nt, r, c, co, k
@@ -312,7 +370,8 @@ def conv2d_winograd(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u,
             for c in range(cin_g):
                 for r in range(nr):
                     winograd_input_row(&x[b, grp * cin_g + c, 0, 0], height, width,
-                                       tile_rows[r0 + r] - pad_top, dilation_h, pad_left,
+                                       tile_row_start(r0 + r, dilation_h) - pad_top,
+                                       dilation_h, pad_left,
                                        dilation_w, out_w, row_tiles, sub, h,
                                        v + c * nt + r * row_tiles, cin_g * nt)
             for k in range(16):
@@ -322,7 +381,38 @@ def conv2d_winograd(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u,
             for co in range(cout_g):
                 for r in range(nr):
                     winograd_output_row(m + co * nt + r * row_tiles, cout_g * nt,
-                                        bias[grp * cout_g + co], tile_rows[r0 + r],
+                                        bias[grp * cout_g + co] if has_bias else 0,
+                                        tile_row_start(r0 + r, dilation_h),
                                         dilation_h, dilation_w,
                                         &out[b, grp * cout_g + co, 0, 0], out_h, out_w,
                                         sub + out_w + 4, sub + 2 * (out_w + 4))
+
+
+def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
+                  int n_threads):
+    """out[n, c, y, x] = phase[n, c, y, x] for a strided view ``out`` of
+    one phase ``(ry, rx)`` of a larger array (``big[..., ry::sh, rx::sw]``):
+    the depth_to_space of one phase, in parallel over the planes.
+
+    IN: ``phase`` (N, C, H, W), any strides. OUT: ``out`` (N, C, H, W), any strides.
+    """
+    cdef Py_ssize_t batch = phase.shape[0]
+    cdef Py_ssize_t channels = phase.shape[1]
+    cdef Py_ssize_t height = phase.shape[2]
+    cdef Py_ssize_t width = phase.shape[3]
+    # signed division: a negative stride stays negative
+    cdef Py_ssize_t step = out.strides[3] // <Py_ssize_t> sizeof(floating)
+    cdef Py_ssize_t src_step = phase.strides[3] // <Py_ssize_t> sizeof(floating)
+    cdef Py_ssize_t plane, n, c, y, x
+    cdef const floating* src
+    cdef floating* dst
+    with nogil:
+        for plane in prange(batch * channels, schedule='static', num_threads=n_threads):
+            n = plane // channels
+            c = plane % channels
+            for y in range(height):
+                src = &phase[n, c, y, 0]
+                dst = &out[n, c, y, 0]
+                for x in range(width):
+                    dst[x * step] = src[x * src_step]
+

@@ -417,6 +417,28 @@ def test_max_pixels_bound_is_checked_before_allocating(monkeypatch):
         conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 1, 1)), padding=10**12)
 
 
+@pytest.mark.parametrize("method", ["gemm", "winograd", "space_to_batch"])
+def test_conv2d_max_pixels_argument(method):
+    x, weight = np.zeros((1, 1, 10, 12)), np.zeros((1, 1, 3, 3))
+    with pytest.raises(ValueError, match=r"the output would have 120 pixels \(shape \(10, 12\)\), "
+                                         r"more than max_pixels=119"):
+        conv2d(x, weight, padding=1, method=method, max_pixels=119)
+    assert conv2d(x, weight, padding=1, method=method, max_pixels=120).shape == (1, 1, 10, 12)
+    with pytest.raises(ValueError, match="max_pixels must be >= 1, got 0"):
+        conv2d(x, weight, max_pixels=0)
+    with pytest.raises(TypeError, match="max_pixels must be an integer"):
+        conv2d(x, weight, max_pixels=1.5)
+
+
+@pytest.mark.parametrize("method", ["gemm", "subpixel", "zero_insert"])
+def test_conv_transpose2d_max_pixels_argument(method):
+    x, weight = np.zeros((1, 1, 5, 6)), np.zeros((1, 1, 4, 4))
+    with pytest.raises(ValueError, match=r"the output would have 120 pixels \(shape \(10, 12\)\)"):
+        conv_transpose2d(x, weight, stride=2, padding=1, method=method, max_pixels=119)
+    out = conv_transpose2d(x, weight, stride=2, padding=1, method=method, max_pixels=120)
+    assert out.shape == (1, 1, 10, 12)
+
+
 # ------------------------------------------------------------- lipschitz ---
 
 def _reference_conv(x, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -500,10 +522,10 @@ def test_conv_lipschitz_errors():
 def test_conv_lipschitz_lanczos_on_a_basis_of_two_vectors(monkeypatch):
     """Inputs so large that the memory budget leaves a basis of two vectors
     (thick restarts keeping one) still converge to the dense answer."""
-    import imgconv.conv
+    import imgconv.lipschitz
 
     shape, weight = (2, 6, 6), random((2, 2, 3, 3), seed=13)
-    monkeypatch.setattr(imgconv.conv, "LANCZOS_BYTES", 8 * 72 * 2)
+    monkeypatch.setattr(imgconv.lipschitz, "LANCZOS_BYTES", 8 * 72 * 2)
     sigma, _ = conv_lipschitz(weight, shape, padding=1, tol=1e-10, max_iter=100000)
     expected = _dense_operator_norm(weight, shape, padding=1)
     assert abs(sigma - expected) <= 1e-8 * expected

@@ -160,5 +160,6 @@ def test_method_errors():
 def test_zero_insert_bound_on_the_stuffed_input(monkeypatch):
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", "1000")
     x, weight = np.zeros((1, 1, 20, 20)), np.zeros((1, 1, 1, 1))
+    # the 30x30 output is within the bound, the 58x58 stuffed input is not
     with pytest.raises(ValueError, match="zero-inserted input would have 3364 pixels"):
-        conv_transpose2d(x, weight, stride=3, padding=0, method="zero_insert")
+        conv_transpose2d(x, weight, stride=3, padding=14, method="zero_insert")
