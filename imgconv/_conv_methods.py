@@ -3,9 +3,10 @@
 Each ``run_*`` takes contiguous arrays of one float dtype (the input as
 ``(N, C, H, W)``), a missing bias as None, and the ``ConvGeometry`` of the
 convolution (``imgconv/_conv_geometry.py``); it bounds the sizes, allocates
-the output and the per-thread work buffers, and calls a compiled kernel of
-``pyx/conv.pyx`` with BLAS kept single-threaded. The public dispatch
-(``imgconv/conv.py``) chooses among them.
+the output (unless given a checked, C-contiguous ``out`` of the result's
+shape and dtype) and the per-thread work buffers, and calls a compiled
+kernel of ``pyx/conv.pyx`` with BLAS kept single-threaded. The public
+dispatch (``imgconv/conv.py``) chooses among them.
 """
 import numpy as np
 
@@ -45,7 +46,12 @@ def _work(n_threads, size, dtype):
     return np.empty((n_threads, size), dtype)
 
 
-def run_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
+def _output(out, shape, dtype):
+    """The caller's output, or a new one."""
+    return np.empty(shape, dtype) if out is None else out
+
+
+def run_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
     """conv2d by im2col + GEMM; returns (N, C_out, H_out, W_out)."""
     v.check_output_pixels(geo.out_size, max_pixels)
     depth = w.shape[1] * w.shape[2] * w.shape[3]
@@ -54,7 +60,7 @@ def run_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
     n_out = geo.out_height * geo.out_width
     v.check_blas_size(n_out, "the output's H_out*W_out")
     tile = _tile_pixels(depth * x.itemsize, n_out)
-    out = np.empty((x.shape[0], w.shape[0], *geo.out_size), x.dtype)
+    out = _output(out, (x.shape[0], w.shape[0], *geo.out_size), x.dtype)
     n = effective_n_threads(n_threads)
     work = _work(n, _conv.gemm_workspace_size(geo, w.shape[1], tile), x.dtype)
     with blas_single_threaded():
@@ -62,7 +68,7 @@ def run_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
     return out
 
 
-def run_transpose_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
+def run_transpose_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
     """conv_transpose2d by GEMM + col2im; ``geo`` is the adjoint conv2d's
     geometry (its image is the output here, its grid the input)."""
     out_per_group = w.shape[1]
@@ -72,7 +78,7 @@ def run_transpose_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
     v.check_blas_size(x.shape[2] * x.shape[3], "the input's H*W")
     block = -(-out_per_group // min(out_per_group, MAX_CHANNEL_BLOCKS))
     tile = _tile_pixels(block * taps * x.itemsize, x.shape[2] * x.shape[3])
-    out = np.empty((x.shape[0], out_per_group * groups, *geo.size), x.dtype)
+    out = _output(out, (x.shape[0], out_per_group * groups, *geo.size), x.dtype)
     n = effective_n_threads(n_threads)
     work = _work(n, _conv.transpose_workspace_size(geo, block, tile), x.dtype)
     with blas_single_threaded():
@@ -80,7 +86,7 @@ def run_transpose_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None):
     return out
 
 
-def run_space_to_batch(x, w, bias, geo, groups, n_threads, max_pixels=None):
+def run_space_to_batch(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
     """Stride-1 dilated conv2d as space_to_batch -> conv2d -> batch_to_space.
 
     Each of the dh*dw phases of the padded input (rows ``i*dh + y``, columns
@@ -98,10 +104,14 @@ def run_space_to_batch(x, w, bias, geo, groups, n_threads, max_pixels=None):
     phases = space_to_batch(x, geo.dilation, pads)
     inner = conv_geometry(phases.shape[2], phases.shape[3], geo.kernel, 1, 0, 1)
     y = run_gemm(phases, w, bias, inner, groups, n_threads, max_pixels)
-    return batch_to_space(y, geo.dilation, tuple((0, e) for e in excess))
+    result = batch_to_space(y, geo.dilation, tuple((0, e) for e in excess))
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
-def run_winograd(x, w, bias, geo, groups, n_threads, max_pixels=None):
+def run_winograd(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
     """conv2d of a 3x3, stride-1 weight by Winograd F(2x2, 3x3)."""
     out_channels = w.shape[0]
     v.check_output_pixels(geo.out_size, max_pixels)
@@ -112,7 +122,7 @@ def run_winograd(x, w, bias, geo, groups, n_threads, max_pixels=None):
     per_tile = 16 * (w.shape[1] + out_channels // groups)
     rows_per_item = max(1, min(WINOGRAD_TILE_BYTES // (per_tile * x.itemsize * row_tiles),
                                -(-n_rows // 4)))
-    out = np.empty((x.shape[0], out_channels, *geo.out_size), x.dtype)
+    out = _output(out, (x.shape[0], out_channels, *geo.out_size), x.dtype)
     n = effective_n_threads(n_threads)
     work = _work(n, _conv.winograd_workspace_size(geo, w.shape[1], out_channels // groups,
                                                   rows_per_item), x.dtype)
@@ -121,7 +131,7 @@ def run_winograd(x, w, bias, geo, groups, n_threads, max_pixels=None):
     return out
 
 
-def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None):
+def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
     """Transposed conv by input padding: insert stride-1 zeros between the
     input pixels, then an ordinary stride-1 conv2d with the flipped kernel
     (input and output channels swapped within each group). The border
@@ -141,10 +151,10 @@ def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None):
     pad_begin = (dh * (kh - 1) - geo.pad_begin[0], dw * (kw - 1) - geo.pad_begin[1])
     conv = ConvGeometry(stuffed_h, stuffed_w, *geo.size, geo.kernel, (1, 1), pad_begin,
                         geo.dilation)
-    return run_gemm(stuffed, flipped, bias, conv, groups, n_threads, max_pixels)
+    return run_gemm(stuffed, flipped, bias, conv, groups, n_threads, max_pixels, out)
 
 
-def run_subpixel(x, sub, bias, n_threads, max_pixels=None):
+def run_subpixel(x, sub, bias, n_threads, max_pixels=None, out=None):
     """Transposed conv by kernel padding (``sub``, a ``SubpixelConv`` from
     :func:`imgconv.kernel_padding`): ordinary convolutions whose output
     channels are (channel, phase) pairs, each phase then written into its
@@ -160,7 +170,7 @@ def run_subpixel(x, sub, bias, n_threads, max_pixels=None):
     sh, sw = sub.stride
     v.check_output_pixels((out_h, out_w), max_pixels)
     weight = v.as_compute_array(sub.weight, x.dtype)
-    out = np.empty((batch, sub.out_channels, out_h, out_w), x.dtype)
+    out = _output(out, (batch, sub.out_channels, out_h, out_w), x.dtype)
     n = effective_n_threads(n_threads)
     by_window = {}
     for ry, rows in enumerate(sub.windows[0][:out_h]):

@@ -54,6 +54,13 @@ def _auto_conv2d_method(w, geo, groups):
     return "gemm"
 
 
+def _checked_out(out, shape, dtype, batched, inputs):
+    """The caller's ``out`` (checked before anything is written) as a 4-D
+    view, or None. The kernels write C-contiguous arrays."""
+    out = v.check_out(out, shape if batched else shape[1:], dtype, inputs)
+    return out if out is None or batched else out[None]
+
+
 def _check_method_fits(method, geo):
     if method in ("space_to_batch", "winograd") and geo.stride != (1, 1):
         raise ValueError(
@@ -67,7 +74,7 @@ def _check_method_fits(method, geo):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           method="auto", n_threads=None, max_pixels=None):
+           method="auto", n_threads=None, max_pixels=None, out=None):
     """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
 
     Parameters
@@ -107,6 +114,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     max_pixels : int, optional
         Bound on the output's pixels (``H_out * W_out``), checked before
         anything is allocated; default ``IMGCONV_MAX_PIXELS`` or 178956970.
+    out : ndarray, optional
+        Where to write the result: a writeable, C-contiguous array of exactly
+        the result's shape and dtype that shares no memory with the inputs.
+        It is checked before anything is written (ValueError or TypeError
+        otherwise), filled and returned.
 
     Returns
     -------
@@ -134,13 +146,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     b = check_bias(bias, out_channels, dtype)
     geo = conv_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding, dilation)
     v.check_output_pixels(geo.out_size, max_pixels)
-    x = v.as_compute_array(x, dtype)
     if method == "auto":
         method = _auto_conv2d_method(w, geo, groups)
     _check_method_fits(method, geo)
+    target = _checked_out(out, (x.shape[0], out_channels, *geo.out_size), dtype, batched,
+                          (input, weight, bias))
+    x = v.as_compute_array(x, dtype)
     run = dict(gemm=run_gemm, winograd=run_winograd, space_to_batch=run_space_to_batch)[method]
-    out = run(x, w, b, geo, groups, n_threads, max_pixels)
-    return out if batched else out[0]
+    result = run(x, w, b, geo, groups, n_threads, max_pixels, target)
+    return out if out is not None else result if batched else result[0]
 
 
 def _auto_transpose_method(geo):
@@ -176,7 +190,8 @@ def _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, 
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1, *, method="auto", n_threads=None, max_pixels=None):
+                     groups=1, dilation=1, *, method="auto", n_threads=None, max_pixels=None,
+                     out=None):
     """2-D transposed convolution ("deconvolution"), as
     ``torch.nn.functional.conv_transpose2d``.
 
@@ -211,6 +226,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         (then a plain conv2d, nothing inserted), 'gemm' otherwise (measured;
         see the documentation).
     n_threads, max_pixels : int, optional
+        As in :func:`conv2d`.
+    out : ndarray, optional
         As in :func:`conv2d`.
 
     Returns
@@ -247,18 +264,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     geo = transpose_geometry(x.shape[2], x.shape[3], w_shape[2:], stride, padding,
                              output_padding, dilation)
     v.check_output_pixels(geo.size, max_pixels)
+    target = _checked_out(out, (x.shape[0], w_shape[1] * groups, *geo.size), dtype, batched,
+                          (input, weight if sub is None else sub.weight, bias))
     x = v.as_compute_array(x, dtype)
     if sub is not None:
         method = "subpixel"
     elif method == "auto":
         method = _auto_transpose_method(geo)
     if method == "gemm":
-        out = run_transpose_gemm(x, w, b, geo, groups, n_threads, max_pixels)
+        result = run_transpose_gemm(x, w, b, geo, groups, n_threads, max_pixels, target)
     elif method == "zero_insert":
-        out = run_zero_insert(x, w, b, geo, groups, n_threads, max_pixels)
+        result = run_zero_insert(x, w, b, geo, groups, n_threads, max_pixels, target)
     else:
         if sub is None:
             sub = kernel_padding(w, geo.stride, geo.pad_begin, output_padding, geo.dilation,
                                  groups)
-        out = run_subpixel(x, sub, b, n_threads, max_pixels)
-    return out if batched else out[0]
+        result = run_subpixel(x, sub, b, n_threads, max_pixels, target)
+    return out if out is not None else result if batched else result[0]

@@ -9,6 +9,7 @@ from scipy import ndimage
 
 import imgconv
 from imgconv import conv2d, conv_lipschitz, conv_transpose2d
+from out_contract import SENTINEL, assert_refused, fresh_out, refused_outs
 from reference import conv2d_ref, conv_transpose2d_ref
 
 TOL = {np.float32: 2e-6, np.float64: 1e-12}
@@ -437,6 +438,92 @@ def test_conv_transpose2d_max_pixels_argument(method):
         conv_transpose2d(x, weight, stride=2, padding=1, method=method, max_pixels=119)
     out = conv_transpose2d(x, weight, stride=2, padding=1, method=method, max_pixels=120)
     assert out.shape == (1, 1, 10, 12)
+
+
+# ------------------------------------------------------------------ out= ---
+
+def _conv_call(method, dtype=np.float32, batched=True):
+    """A conv2d or conv_transpose2d call of each method, as ``call(out=...)``
+    and its input."""
+    x = random((2, 4, 9, 11) if batched else (4, 9, 11), dtype, 1)
+    if method in ("gemm", "winograd", "space_to_batch", "auto"):
+        weight, bias = random((6, 2, 3, 3), dtype, 2), random(6, dtype, 3)
+        return x, lambda out, n=None: conv2d(x, weight, bias, padding=2, dilation=2, groups=2,
+                                             method=method, n_threads=n, out=out)
+    weight, bias = random((4, 3, 4, 4), dtype, 2), random(6, dtype, 3)
+    return x, lambda out, n=None: conv_transpose2d(x, weight, bias, stride=2, padding=1,
+                                                   output_padding=1, groups=2,
+                                                   method=method.split("-")[1], n_threads=n,
+                                                   out=out)
+
+
+OUT_METHODS = ["gemm", "winograd", "space_to_batch", "transpose-gemm", "transpose-subpixel",
+               "transpose-zero_insert"]
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["NCHW", "CHW"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("method", OUT_METHODS)
+def test_out_receives_the_result(method, dtype, batched):
+    _, call = _conv_call(method, dtype, batched)
+    expected = call(None)
+    out = fresh_out(expected.shape, dtype)
+    assert call(out) is out
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("method", OUT_METHODS)
+def test_out_refusals_write_nothing(method):
+    x, call = _conv_call(method)
+    expected = call(None)
+    for name, (out, error, match) in refused_outs(expected.shape, expected.dtype).items():
+        assert_refused(call, out, error, match)
+
+
+def test_out_overlapping_an_input_is_refused():
+    """out may not share memory with the input, the weight (a SubpixelConv's
+    too) or the bias."""
+    import dataclasses
+
+    x = random((1, 3, 6, 7), np.float32, 1)
+    memory = np.zeros(200, np.float32)
+    weight = memory[:9].reshape(3, 3, 1, 1)
+    bias = memory[9:12]
+    over_weight = memory[:126].reshape(1, 3, 6, 7)
+    over_bias = memory[10:136].reshape(1, 3, 6, 7)
+    before = x.copy()
+    for op in (conv2d, conv_transpose2d):
+        for out in (x, over_weight, over_bias):
+            with pytest.raises(ValueError, match="out shares memory with an input"):
+                op(x, weight, bias, out=out)
+    np.testing.assert_array_equal(x, before)
+    assert not memory.any()
+    sub = imgconv.kernel_padding(np.ones((3, 2, 2, 2), np.float32), stride=2)
+    memory = np.zeros(400, np.float32)
+    memory[:24] = sub.weight.ravel()
+    sub = dataclasses.replace(sub, weight=memory[:24].reshape(sub.weight.shape))
+    with pytest.raises(ValueError, match="out shares memory with an input"):
+        conv_transpose2d(x, sub, out=memory[:336].reshape(1, 2, 12, 14))
+    assert not memory[24:].any()
+
+
+@pytest.mark.parametrize("method", OUT_METHODS)
+def test_out_results_do_not_depend_on_the_thread_count(method, four_cores):
+    _, call = _conv_call(method)
+    serial = call(None, 1)
+    for n in (2, 3, 4):
+        out = fresh_out(serial.shape, serial.dtype)
+        call(out, n)
+        np.testing.assert_array_equal(out, serial)
+
+
+def test_out_of_a_float16_input_is_float32():
+    x = random((1, 2, 5, 5), np.float16)
+    weight = random((3, 2, 3, 3), np.float32, 1)
+    with pytest.raises(ValueError, match="dtype float32"):
+        conv2d(x, weight, out=np.zeros((1, 3, 3, 3), np.float16))
+    out = np.zeros((1, 3, 3, 3), np.float32)
+    np.testing.assert_array_equal(conv2d(x, weight, out=out), conv2d(x, weight))
 
 
 # ------------------------------------------------------------- lipschitz ---
