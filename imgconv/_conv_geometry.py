@@ -16,14 +16,15 @@ reaches ``d*(k - 1) + 1`` pixels and
   maps its output back onto its input, which is how it is described here:
   by that conv2d's geometry, with image and output grid swapped.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import _validate as v
 
 __all__ = [
     "ConvGeometry", "dilated_size", "as_batch", "check_weight", "check_bias",
     "check_groups", "check_in_channels", "conv_geometry", "transpose_params",
-    "transpose_output_size", "transpose_geometry",
+    "transpose_output_size", "transpose_geometry", "PaddedImage", "SlotConv",
+    "core_kernel", "channels_last_conv", "with_rows",
 ]
 
 
@@ -201,3 +202,129 @@ def transpose_geometry(height, width, kernel, stride, padding, output_padding, d
                                 dilation)
     return ConvGeometry(*out, height, width, kernel, stride, padding, dilation)
 
+
+
+# ------------------------------------------------------ channels last ---
+
+@dataclass(frozen=True)
+class PaddedImage:
+    """A channels-last image in a zero-padded buffer of pixel slots.
+
+    The buffer holds ``rows * row`` slots of ``channels`` values; pixel
+    ``(y, x)`` of the ``height x width`` image is slot
+    ``(y + top) * row + x + left`` and every other slot holds zeros, so a
+    convolution reads its padding from the buffer instead of testing
+    bounds. With ``row >= width + max(pad_left, pad_right)`` the zeros at the
+    end of one row and the start of the next serve as the right and the
+    left padding at once.
+
+    With a ``block`` other than (1, 1) the image is the input rearranged by
+    space_to_depth: pixel ``(y, x)`` holds the channels of input pixel
+    ``(bh*y + sy - shift[0], bw*x + sx - shift[1])`` for each phase
+    ``(sy, sx)``, phase-major (channel ``(sy*bw + sx)*C + c``), zero outside
+    the input. ``source_width`` and ``source_channels`` describe the input.
+    The compiled kernels read these attributes by name.
+    """
+
+    height: int
+    width: int
+    channels: int
+    top: int
+    left: int
+    row: int
+    rows: int
+    block: tuple = (1, 1)
+    shift: tuple = (0, 0)
+    source_width: int = 0
+    source_channels: int = 0
+
+    @property
+    def slots(self):
+        return self.rows * self.row
+
+    def slot(self, y, x):
+        """The slot of pixel ``(y, x)``."""
+        return (y + self.top) * self.row + x + self.left
+
+
+@dataclass(frozen=True)
+class SlotConv:
+    """A stride-1 convolution between two channels-last slot buffers.
+
+    Output ``(oy, ox)`` reads input slot
+    ``in_base + (oy + ky*dilation[0]) * in_row + ox + kx*dilation[1]`` for
+    tap ``(ky, kx)`` (the padding is in the buffer) and is written to slot
+    ``out_base + oy * out_row + ox``. The compiled kernels read these
+    attributes by name.
+    """
+
+    in_row: int
+    in_base: int
+    in_channels: int
+    kernel: tuple
+    dilation: tuple
+    out_height: int
+    out_width: int
+    out_row: int
+    out_base: int
+    out_channels: int
+
+    @property
+    def out_size(self):
+        return self.out_height, self.out_width
+
+
+#: Output rows (and columns) past its last output that a kernel of the
+#: channels-last engine may read, in dilations: the taps of the kernel, or a
+#: Winograd tile's 4 input pixels from the first output of its tile.
+WINOGRAD_TILE_REACH = 3
+
+
+def core_kernel(geo):
+    """The kernel of the stride-1 convolution that ``geo`` becomes on the
+    space_to_depth of its input by the stride: ``ceil(k / s)`` taps per axis."""
+    return tuple(-(-k // s) for k, s in zip(geo.kernel, geo.stride))
+
+
+def _rows_read(image, conv):
+    """Rows of slots the kernels may read from ``image`` for ``conv``."""
+    reach = [max(k - 1, WINOGRAD_TILE_REACH) * d for k, d in zip(conv.kernel, conv.dilation)]
+    last = (conv.in_base + (conv.out_height - 1 + reach[0]) * conv.in_row
+            + conv.in_row - 1 + reach[1])
+    return last // image.row + 1
+
+
+def channels_last_conv(geo, in_channels, out_channels, *, reach=None, dest=None):
+    """The channels-last form of a conv2d of geometry ``geo``: the
+    PaddedImage of its input and the stride-1 SlotConv on it.
+
+    Stride 1: the input padded as the convolution pads it. Stride > 1
+    (dilation 1): its space_to_depth by the stride, padded as the
+    convolution pads it, on which the convolution is a VALID stride-1 one
+    with ``core_kernel(geo)``. ``reach``: a (top, left) padding of the buffer
+    larger than the convolution's own (a layout that several layers share).
+    ``dest``: the PaddedImage the output is written into, default a compact
+    buffer (slot ``oy * W_out + ox``).
+    """
+    (pt, pl), pr = geo.pad_begin, geo.pad_end[1]
+    if geo.stride == (1, 1):
+        top, left = reach or (pt, pl)
+        row = max(geo.width + max(left, pr), geo.out_width)
+        image = PaddedImage(geo.height, geo.width, in_channels, top, left, row, 0)
+        kernel, dilation, base = geo.kernel, geo.dilation, (top - pt) * row + left - pl
+    else:
+        kernel = core_kernel(geo)
+        height, width = (o + k - 1 for o, k in zip(geo.out_size, kernel))
+        image = PaddedImage(height, width, in_channels * geo.stride[0] * geo.stride[1], 0, 0,
+                            width, 0, geo.stride, geo.pad_begin, geo.width, in_channels)
+        dilation, base = (1, 1), 0
+    out_row, out_base = (geo.out_width, 0) if dest is None else (dest.row, dest.slot(0, 0))
+    conv = SlotConv(image.row, base, image.channels, kernel, dilation, *geo.out_size, out_row,
+                    out_base, out_channels)
+    return with_rows(image, conv), conv
+
+
+def with_rows(image, *convs):
+    """``image`` with enough rows for every SlotConv that reads it."""
+    rows = max([image.top + image.height + 1] + [_rows_read(image, c) for c in convs])
+    return replace(image, rows=rows)

@@ -8,10 +8,14 @@ shape and dtype) and the per-thread work buffers, and calls a compiled
 kernel of ``pyx/conv.pyx`` with BLAS kept single-threaded. The public
 dispatch (``imgconv/conv.py``) chooses among them.
 """
+import threading
+from dataclasses import replace
+
 import numpy as np
 
 from . import _validate as v
-from ._conv_geometry import ConvGeometry, conv_geometry
+from ._conv_geometry import (ConvGeometry, PaddedImage, SlotConv, channels_last_conv,
+                             conv_geometry, core_kernel, with_rows)
 from ._ext import conv as _conv
 from ._threads import blas_single_threaded, effective_n_threads
 from .shuffle import batch_to_space, space_to_batch
@@ -23,15 +27,6 @@ TILE_BYTES = 1 << 20
 #: conv_transpose2d splits each group's output channels into at most this many
 #: blocks, the work items of its threads.
 MAX_CHANNEL_BLOCKS = 8
-
-#: Size of a Winograd work item's transformed input and products (16 x
-#: channels x tiles each): big enough for efficient GEMMs, small enough to
-#: stay in cache (measured best of 0.5 to 4 MiB).
-WINOGRAD_TILE_BYTES = 1 << 20
-
-#: Winograd F(2x2, 3x3) transform of the 3x3 filters: u = G @ w @ G.T.
-WINOGRAD_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-
 
 def _tile_pixels(column_bytes, n_pixels):
     """Pixels per work tile: a tile's columns fill about TILE_BYTES, and an
@@ -49,6 +44,47 @@ def _work(n_threads, size, dtype):
 def _output(out, shape, dtype):
     """The caller's output, or a new one."""
     return np.empty(shape, dtype) if out is None else out
+
+
+#: Work arrays up to this size are kept between calls, one set per Python
+#: thread: a fresh one of a few MiB costs page faults on every call.
+SCRATCH_BYTES = 64 << 20
+
+_scratch_arrays = threading.local()
+
+
+def scratch(name, shape, dtype):
+    """An uninitialised array private to this Python thread, reused by the
+    next call that asks for ``name`` (never handed to the caller)."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    if size * dtype.itemsize > SCRATCH_BYTES:
+        return np.empty(shape, dtype)
+    cache = _scratch_arrays.__dict__
+    array = cache.get((name, dtype))
+    if array is None or array.size < size:
+        array = cache[(name, dtype)] = np.empty(size, dtype)
+    return array[:size].reshape(shape)
+
+
+def padded_scratch(name, image, batch, dtype):
+    """A scratch buffer of ``batch`` images in the PaddedImage layout
+    ``image`` whose padding slots hold zeros (the kernels never write them;
+    they are cleared when the buffer last served another layout)."""
+    shape = (batch, image.slots, image.channels)
+    if int(np.prod(shape)) * np.dtype(dtype).itemsize > SCRATCH_BYTES:
+        return np.zeros(shape, dtype)
+    array = scratch(name, shape, dtype)
+    layouts = _scratch_arrays.__dict__.setdefault("layouts", {})
+    key = (image, batch, array.__array_interface__["data"][0])
+    if layouts.get((name, array.dtype)) != key:
+        grid = array.reshape(batch, image.rows, image.row, image.channels)
+        grid[:, :image.top] = 0
+        grid[:, image.top + image.height:] = 0
+        grid[:, :, :image.left] = 0
+        grid[:, :, image.left + image.width:] = 0
+        layouts[(name, array.dtype)] = key
+    return array
 
 
 def run_gemm(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
@@ -108,26 +144,6 @@ def run_space_to_batch(x, w, bias, geo, groups, n_threads, max_pixels=None, out=
     if out is None:
         return result
     out[...] = result
-    return out
-
-
-def run_winograd(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
-    """conv2d of a 3x3, stride-1 weight by Winograd F(2x2, 3x3)."""
-    out_channels = w.shape[0]
-    v.check_output_pixels(geo.out_size, max_pixels)
-    # G w G.T in float64, rounded once to the compute type
-    u = np.einsum("ai,ocij,bj->aboc", WINOGRAD_G, w.astype(np.float64), WINOGRAD_G)
-    u = np.ascontiguousarray(u.reshape(16, out_channels, w.shape[1]), x.dtype)
-    n_rows, row_tiles = _conv.winograd_layout(geo)
-    per_tile = 16 * (w.shape[1] + out_channels // groups)
-    rows_per_item = max(1, min(WINOGRAD_TILE_BYTES // (per_tile * x.itemsize * row_tiles),
-                               -(-n_rows // 4)))
-    out = _output(out, (x.shape[0], out_channels, *geo.out_size), x.dtype)
-    n = effective_n_threads(n_threads)
-    work = _work(n, _conv.winograd_workspace_size(geo, w.shape[1], out_channels // groups,
-                                                  rows_per_item), x.dtype)
-    with blas_single_threaded():
-        _conv.conv2d_winograd(x, u, bias, out, work, geo, groups, rows_per_item, n)
     return out
 
 
@@ -202,4 +218,172 @@ def run_subpixel(x, sub, bias, n_threads, max_pixels=None, out=None):
             target = out[:, :, ry::sh, rx::sw]
             _conv.scatter_phase(result[:, :, j, :target.shape[2], :target.shape[3]],
                                 target, n)
+    return out
+
+
+# ------------------------------------------------------- channels last ---
+
+#: The channels-last engine (exact GEMMs over the taps, or Winograd) runs
+#: convolutions with at least this many input and output channels per group;
+#: with fewer, a GEMM over the channels of one tap is too thin and im2col +
+#: GEMM on planes is faster.
+CHANNELS_LAST_MIN_CHANNELS = 8
+
+#: 'auto' runs Winograd on the layers the channels-last engine takes whose
+#: kernel is 3x3 (stride 1) or 2x2 per stride phase, from this many input
+#: channels per group: with fewer, the transforms cost more than the
+#: multiplications they save.
+WINOGRAD_MIN_CHANNELS = 16
+
+#: Output pixels per GEMM of the channels-last kernels: their products
+#: (pixels x C_out) stay in the L1 cache, and OpenBLAS runs GEMMs this small
+#: through its unpacked small-matrix kernels (measured fastest).
+SLOT_TILE_BYTES = 32 << 10
+
+#: Winograd tiles per item: the transformed inputs and the products of a
+#: tile set (16 x tiles x channels each) stay within the L2 cache.
+WINOGRAD_TILE_BYTES = 512 << 10
+
+#: Winograd's weight transforms u = G @ w @ G.T, for 3x3 and 2x2 kernels.
+WINOGRAD_G = {
+    3: np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]]),
+    2: np.array([[1.0, 0.0], [0.5, 0.5], [0.5, -0.5], [0.0, 1.0]]),
+}
+
+#: The same as coefficients of the taps: u[4a + b] = sum_t coef[4a + b, t] w[t]
+#: with coef[4a + b, r*i + j] = G[a, i] * G[b, j].
+WINOGRAD_COEF = {r: np.einsum("ai,bj->abij", g, g).reshape(16, r * r)
+                 for r, g in WINOGRAD_G.items()}
+
+
+def _multiple_of_8(value, low, high):
+    return max(low, min(high, value // 8 * 8))
+
+
+def slot_tile(conv, itemsize):
+    """Output positions per GEMM tile of :func:`run_slot_gemm`."""
+    return _multiple_of_8(SLOT_TILE_BYTES // (conv.out_channels * itemsize), 16, 512)
+
+
+def winograd_tile(conv, itemsize):
+    """Tiles per work item of the Winograd kernel."""
+    per_tile = 16 * (conv.in_channels + conv.out_channels) * itemsize
+    return _multiple_of_8(WINOGRAD_TILE_BYTES // per_tile, 8, 256)
+
+
+def space_to_depth_weight(w, geo):
+    """The weight of the stride-1 convolution on the space_to_depth of the
+    input (channel (sy*sw + sx)*C + c of the image, tap (a, b)):
+    ``w2[o, (sy*sw + sx)*C + c, a, b] = w[o, c, sh*a + sy, sw*b + sx]``,
+    zero past the kernel."""
+    (sh, sw), (rh, rw) = geo.stride, core_kernel(geo)
+    out_c, in_c, kh, kw = w.shape
+    padded = np.zeros((out_c, in_c, rh * sh, rw * sw), w.dtype)
+    padded[:, :, :kh, :kw] = w
+    phases = padded.reshape(out_c, in_c, rh, sh, rw, sw).transpose(0, 3, 5, 1, 2, 4)
+    return phases.reshape(out_c, sh * sw * in_c, rh, rw)
+
+
+def slot_weight(w, dtype):
+    """A conv2d weight as the taps of :func:`run_slot_gemm`:
+    ``(kh*kw, C_in/groups, C_out)``."""
+    out_c, in_c, kh, kw = w.shape
+    return np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw, in_c, out_c), dtype)
+
+
+def winograd_weight(w, dtype):
+    """A 3x3 or 2x2 conv2d weight transformed for Winograd, G w G.T in
+    float64 rounded once to ``dtype``: ``(16, C_in/groups, C_out)``."""
+    u = np.empty((16, w.shape[1], w.shape[0]), dtype)
+    filters = np.ascontiguousarray(w.transpose(1, 2, 3, 0), np.float64)
+    _conv.winograd_weight(filters, WINOGRAD_COEF[w.shape[2]], np.empty(w.shape[0]), u)
+    return u
+
+
+def pack(x, image, n):
+    """``x`` (N, C, H, W) in the channels-last layout ``image`` (a scratch array)."""
+    packed = scratch("packed input", (x.shape[0], image.slots, image.channels), x.dtype)
+    work = scratch("pack work", (n, _conv.pack_workspace_size(image)), x.dtype)
+    _conv.pack_channels_last(x, packed, work, image, n)
+    return packed
+
+
+def slot_kernel(method, packed, weight, bias, y, conv, groups, activation, n):
+    """Run the channels-last GEMM or Winograd kernel of ``conv``; ``weight``
+    from :func:`slot_weight` or :func:`winograd_weight`."""
+    dtype = packed.dtype
+    if method == "winograd":
+        tile = winograd_tile(conv, dtype.itemsize)
+        work = scratch("conv work", (n, _conv.winograd_workspace_size(conv, tile)), dtype)
+        _conv.slot_winograd(packed, weight, bias, y, work, conv, groups, tile, activation, n)
+    else:
+        tile = slot_tile(conv, dtype.itemsize)
+        work = scratch("conv work", (n, _conv.slot_gemm_workspace_size(conv, tile)), dtype)
+        _conv.slot_gemm(packed, weight, bias, y, work, conv, groups, tile, activation, n)
+
+
+def run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None, *,
+                      method="gemm"):
+    """conv2d in the channels-last engine: pack the input (padded, or its
+    space_to_depth by the stride), one stride-1 channels-last convolution
+    by GEMMs over the taps (exact) or by Winograd, then back to planes.
+    Stride > 1 needs dilation 1 and one group."""
+    v.check_output_pixels(geo.out_size, max_pixels)
+    if geo.stride != (1, 1):
+        w = space_to_depth_weight(w, geo)
+    image, conv = channels_last_conv(geo, x.shape[1], w.shape[0])
+    for size, what in ((image.channels, "the packed input's channels"),
+                       (w.shape[0], "the output channels")):
+        v.check_blas_size(size, what)
+    weight = winograd_weight(w, x.dtype) if method == "winograd" else slot_weight(w, x.dtype)
+    out = _output(out, (x.shape[0], w.shape[0], *geo.out_size), x.dtype)
+    n = effective_n_threads(n_threads)
+    with blas_single_threaded():
+        packed = pack(x, image, n)
+        y = scratch("channels-last output", (x.shape[0], geo.out_height * geo.out_width,
+                                             w.shape[0]), x.dtype)
+        slot_kernel(method, packed, weight, bias, y, conv, groups, _conv.Activation.IDENTITY, n)
+        _conv.unpack_channels_last(y, out, n)
+    return out
+
+
+
+def run_conv_stack(x, layers, n_threads, out=None):
+    """A stack of stride-1 convolutions that keep the image size, in the
+    channels-last engine: the input is packed once, each layer reads the
+    previous one's output from a zero-padded buffer and writes its own
+    (bias and activation in the output pass) into the other, and the last
+    one's output goes back to planes.
+
+    ``layers``: ``(method, weight, bias, kernel, dilation, activation)`` per
+    layer, ``weight`` from :func:`slot_weight` or :func:`winograd_weight`
+    (``(taps or 16, C_in, C_out)``), odd kernels padded 'same'.
+    """
+    batch, channels, height, width = x.shape
+    pads = [(d[0] * (k[0] - 1) // 2, d[1] * (k[1] - 1) // 2) for _, _, _, k, d, _ in layers]
+    top, left = (max(p[axis] for p in pads) for axis in (0, 1))
+    layout = PaddedImage(height, width, channels, top, left, width + left, 0)
+    convs, in_channels = [], channels
+    for i, ((method, weight, _, kernel, dilation, _), (pt, pl)) in enumerate(zip(layers, pads)):
+        last = i == len(layers) - 1
+        convs.append(SlotConv(layout.row, (top - pt) * layout.row + left - pl, in_channels,
+                              kernel, dilation, height, width, width if last else layout.row,
+                              0 if last else layout.slot(0, 0), weight.shape[2]))
+        in_channels = weight.shape[2]
+    layout = with_rows(layout, *convs)
+    v.check_blas_size(max(c.in_channels for c in convs), "the layers' channels")
+    out = _output(out, (batch, in_channels, height, width), x.dtype)
+    n = effective_n_threads(n_threads)
+    with blas_single_threaded():
+        source = pack(x, layout, n)
+        for i, ((method, weight, bias, _, _, activation), conv) in enumerate(zip(layers, convs)):
+            if i == len(layers) - 1:
+                target = scratch("channels-last output", (batch, height * width,
+                                                          conv.out_channels), x.dtype)
+            else:
+                image = replace(layout, channels=conv.out_channels)
+                target = padded_scratch(f"layer output {i % 2}", image, batch, x.dtype)
+            slot_kernel(method, source, weight, bias, target, conv, 1, activation, n)
+            source = target
+        _conv.unpack_channels_last(source, out, n)
     return out

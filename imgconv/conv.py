@@ -23,10 +23,11 @@ import numpy as np
 
 from . import _validate as v
 from ._conv_geometry import (as_batch, check_bias, check_groups, check_in_channels,
-                             check_weight, conv_geometry, transpose_geometry,
+                             check_weight, conv_geometry, core_kernel, transpose_geometry,
                              transpose_params)
-from ._conv_methods import (run_gemm, run_space_to_batch, run_subpixel, run_transpose_gemm,
-                            run_winograd, run_zero_insert)
+from ._conv_methods import (CHANNELS_LAST_MIN_CHANNELS, WINOGRAD_MIN_CHANNELS,
+                            run_channels_last, run_gemm, run_space_to_batch, run_subpixel,
+                            run_transpose_gemm, run_zero_insert)
 from .kernels import SubpixelConv, kernel_padding
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -35,21 +36,28 @@ __all__ = ["conv2d", "conv_transpose2d"]
 CONV_METHODS = ("auto", "gemm", "winograd", "space_to_batch")
 TRANSPOSE_METHODS = ("auto", "gemm", "subpixel", "zero_insert")
 
-#: 'auto' runs Winograd for 3x3 stride-1 convolutions with at least this many
-#: input and output channels per group, and at most WINOGRAD_MAX_CHANNELS
-#: input channels: there it measured 1.2-1.4x faster than im2col + GEMM;
-#: with fewer channels its transforms cost more than the saved products, and
-#: with more the GEMM alone is efficient enough.
-WINOGRAD_MIN_CHANNELS = 32
-WINOGRAD_MAX_CHANNELS = 128
+def _channels_last_fits(w, geo, groups):
+    """Whether the channels-last engine computes this convolution: stride 1,
+    or a stride with dilation 1 and one group (space_to_depth by the stride),
+    and enough channels per group."""
+    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
+        return False
+    return min(w.shape[1], w.shape[0] // groups) >= CHANNELS_LAST_MIN_CHANNELS
+
+
+def _winograd_fits(geo, groups):
+    """Winograd's F(2x2, 3x3) and F(3x3, 2x2) compute stride-1 3x3 and 2x2
+    kernels (any dilation), and strided ones whose phases have 3x3 or 2x2
+    taps (dilation 1, one group)."""
+    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
+        return False
+    return core_kernel(geo) in ((3, 3), (2, 2))
 
 
 def _auto_conv2d_method(w, geo, groups):
     """The method 'auto' runs (measurements: bench/bench_conv.py)."""
-    cout_g, cin_g = w.shape[0] // groups, w.shape[1]
-    if (geo.kernel == (3, 3) and geo.stride == (1, 1)
-            and WINOGRAD_MIN_CHANNELS <= cin_g <= WINOGRAD_MAX_CHANNELS
-            and cout_g >= WINOGRAD_MIN_CHANNELS):
+    if (_channels_last_fits(w, geo, groups) and _winograd_fits(geo, groups)
+            and w.shape[1] >= WINOGRAD_MIN_CHANNELS):
         return "winograd"
     return "gemm"
 
@@ -61,15 +69,18 @@ def _checked_out(out, shape, dtype, batched, inputs):
     return out if out is None or batched else out[None]
 
 
-def _check_method_fits(method, geo):
-    if method in ("space_to_batch", "winograd") and geo.stride != (1, 1):
+def _check_method_fits(method, geo, groups):
+    if method == "space_to_batch" and geo.stride != (1, 1):
         raise ValueError(
-            f"method={method!r} needs stride 1, got stride={geo.stride}; use method='gemm'"
+            f"method='space_to_batch' needs stride 1, got stride={geo.stride}; use "
+            "method='gemm'"
         )
-    if method == "winograd" and geo.kernel != (3, 3):
+    if method == "winograd" and not _winograd_fits(geo, groups):
         raise ValueError(
-            f"method='winograd' computes 3x3 kernels, got a {geo.kernel[0]}x{geo.kernel[1]} "
-            "kernel; use method='gemm'"
+            f"method='winograd' computes 3x3 or 2x2 kernels per stride phase (a kernel of "
+            f"ceil(k/stride) = 3 or 2 taps per axis; with a stride, dilation 1 and groups=1), "
+            f"got a {geo.kernel[0]}x{geo.kernel[1]} kernel with stride={geo.stride}, "
+            f"dilation={geo.dilation}, groups={groups}; use method='gemm'"
         )
 
 
@@ -96,18 +107,23 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Split input and output channels into this many independent groups
         (``groups == C_in`` with ``C_out == C_in`` is a depthwise conv).
     method : {'auto', 'gemm', 'winograd', 'space_to_batch'}, optional
-        'gemm' gathers the dilated receptive fields (im2col) and multiplies
-        them by the weight. 'winograd' (3x3 kernels, stride 1, any dilation)
-        computes each 2x2 block of outputs with Winograd's F(2x2, 3x3): 16
-        products per block and channel pair instead of 36, in 16 GEMMs.
-        'space_to_batch' (stride 1) computes a dilated conv as
-        ``space_to_batch`` -> ordinary conv -> ``batch_to_space``, as
-        TensorFlow's ``atrous_conv2d``. 'auto' runs 'winograd' for 3x3
-        stride-1 layers with 32 to 128 input channels per group (and at least
-        32 outputs), else 'gemm': the fastest measured (space_to_batch is
-        1.2-1.8x slower than gemm: its rearrangements cost more than im2col's
-        dilated gather). All agree to float rounding (Winograd's transforms
-        add a few units of rounding in float32, ~3e-7 relative).
+        'gemm' multiplies the weight by the input exactly: with at least 8
+        channels per group (and for a stride, dilation 1 and one group) on
+        channels-last pixels, one GEMM per kernel tap reading the padded
+        input in place; otherwise by im2col (gathering the dilated receptive
+        fields) and one GEMM. 'winograd' computes each 2x2 block of outputs
+        of a 3x3 kernel (stride 1, any dilation) with Winograd's F(2x2, 3x3),
+        16 products per block and channel pair instead of 36, and each 3x3
+        block of a 2x2 kernel with F(3x3, 2x2), 16 instead of 36; a strided
+        kernel with 3x3 or 2x2 taps per stride phase (4x4 or 3x3 with
+        stride 2, dilation 1, one group) is such a kernel on the input's
+        space_to_depth by the stride. 'space_to_batch' (stride 1) computes a
+        dilated conv as ``space_to_batch`` -> ordinary conv ->
+        ``batch_to_space``, as TensorFlow's ``atrous_conv2d``. 'auto' runs
+        'winograd' where it applies with at least 16 input channels per
+        group (8 outputs), else 'gemm': the fastest measured. All agree to
+        float rounding (Winograd's transforms add a few units of rounding,
+        ~3e-7 relative in float32).
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
         The result does not depend on it.
@@ -148,12 +164,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     v.check_output_pixels(geo.out_size, max_pixels)
     if method == "auto":
         method = _auto_conv2d_method(w, geo, groups)
-    _check_method_fits(method, geo)
+    _check_method_fits(method, geo, groups)
     target = _checked_out(out, (x.shape[0], out_channels, *geo.out_size), dtype, batched,
                           (input, weight, bias))
     x = v.as_compute_array(x, dtype)
-    run = dict(gemm=run_gemm, winograd=run_winograd, space_to_batch=run_space_to_batch)[method]
-    result = run(x, w, b, geo, groups, n_threads, max_pixels, target)
+    if method == "space_to_batch":
+        result = run_space_to_batch(x, w, b, geo, groups, n_threads, max_pixels, target)
+    elif method == "winograd" or _channels_last_fits(w, geo, groups):
+        result = run_channels_last(x, w, b, geo, groups, n_threads, max_pixels, target,
+                                   method=method)
+    else:
+        result = run_gemm(x, w, b, geo, groups, n_threads, max_pixels, target)
     return out if out is not None else result if batched else result[0]
 
 

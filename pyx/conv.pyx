@@ -17,10 +17,12 @@ nest). The contract between the two:
 from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 from _blas cimport gemm
+from _channels_last cimport bias_act, transpose
 from _im2col cimport Geometry, col2im, im2col
+from _winograd cimport winograd_in, winograd_out
 
 
 cdef int read_geometry(object geo, Geometry* g) except -1:
@@ -176,216 +178,371 @@ def conv_transpose2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :
 
 
 
-cdef inline Py_ssize_t phase_size(Py_ssize_t size, Py_ssize_t phase,
-                                  Py_ssize_t dilation) noexcept nogil:
-    """Pixels of an axis of ``size`` at positions phase, phase + dilation, ..."""
-    return (size - phase + dilation - 1) // dilation
+# ----------------------------------------------------------- channels last ---
+#
+# The channels-last kernels work on images whose pixels are contiguous
+# vectors of channels, in zero-padded buffers of pixel slots (a
+# ``PaddedImage``, imgconv/_conv_geometry.py): pixel (y, x) is slot
+# ``(y + top)*row + x + left``, every other slot is zero. A stride-1
+# convolution between two such buffers is a ``SlotConv``: output (oy, ox)
+# reads input slot ``in_base + (oy + ky*dh)*in_row + ox + kx*dw`` for tap
+# (ky, kx), whatever the padding (the zeros are in the buffer), and is
+# written to slot ``out_base + oy*out_row + ox``. The rows of pixels that
+# a GEMM multiplies are then plain strided matrices of the buffer: no
+# im2col copy, and the dilation only changes an offset.
 
 
-cdef inline void winograd_input_row(const floating* x_c, Py_ssize_t height, Py_ssize_t width,
-                                    Py_ssize_t y_first, Py_ssize_t dh, Py_ssize_t pad_left,
-                                    Py_ssize_t dw, Py_ssize_t out_w, Py_ssize_t n_tiles,
-                                    floating* sub, floating* h,
-                                    floating* v, Py_ssize_t step) noexcept nogil:
-    """Transformed input of one row of tiles of one channel.
+cpdef enum Activation:
+    # what the output pass applies after the bias
+    IDENTITY = 0
+    RELU = 1
 
-    With dilation dw, the output columns of phase px (px, px + dw, ...) form
-    an ordinary 3x3 convolution of the input columns px - pad_left + k*dw:
-    each phase's samples are copied into ``sub`` and tiled two outputs at a
-    time. For tile t, v[k * step + t] = (B.T @ d @ B)[k // 4, k % 4], with d its
-    4x4 input patch (rows y_first + i*dh) and
-    B.T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-    applied along the rows (h[i, j, t]), then down the columns; the loops
-    over tiles are contiguous so that the compiler vectorises them.
+
+ctypedef struct SlotGeometry:
+    Py_ssize_t in_row           # slots per input row
+    Py_ssize_t in_base          # input slot of output (0, 0), tap (0, 0)
+    Py_ssize_t in_channels      # values per input slot
+    Py_ssize_t kernel_h
+    Py_ssize_t kernel_w
+    Py_ssize_t dilation_h
+    Py_ssize_t dilation_w
+    Py_ssize_t out_height
+    Py_ssize_t out_width
+    Py_ssize_t out_row          # slots per output row
+    Py_ssize_t out_base         # output slot of output (0, 0)
+    Py_ssize_t out_channels     # values per output slot
+
+
+cdef int read_slot_conv(object conv, SlotGeometry* g) except -1:
+    """Fill ``g`` from a SlotConv, attribute by attribute."""
+    g.in_row, g.in_base, g.in_channels = conv.in_row, conv.in_base, conv.in_channels
+    g.kernel_h, g.kernel_w = conv.kernel
+    g.dilation_h, g.dilation_w = conv.dilation
+    g.out_height, g.out_width = conv.out_height, conv.out_width
+    g.out_row, g.out_base, g.out_channels = conv.out_row, conv.out_base, conv.out_channels
+    return 0
+
+
+cdef inline const floating* zero_bias(floating* buffer, Py_ssize_t n) noexcept nogil:
+    """``buffer`` set to n zeros: the bias of a layer without one."""
+    memset(buffer, 0, n * sizeof(floating))
+    return buffer
+
+
+def pack_workspace_size(image):
+    """Elements of one thread's row of ``work`` for :func:`pack_channels_last`:
+    one input row, channels last (only a space_to_depth block needs it)."""
+    return 0 if image.block == (1, 1) else image.source_width * image.source_channels
+
+
+def pack_channels_last(const floating[:, :, :, ::1] x, floating[:, :, ::1] packed,
+                       floating[:, ::1] work, image, int n_threads):
+    """packed = x in the PaddedImage layout ``image``, every slot written.
+
+    IN: x (N, C, H, W). OUT: packed (N, image.rows*image.row, image.channels).
+    With a space_to_depth block (bh, bw), pixel (y, x) of the image holds the
+    channels of input pixels (bh*y + sy - shift_h, bw*x + sx - shift_w) for
+    the phases (sy, sx), phase-major (channel (sy*bw + sx)*C + c), zero
+    outside the input; ``work`` rows hold pack_workspace_size elements.
+    Work items are (image, padded row).
     """
-    cdef Py_ssize_t i, j, t, k, y, px, x_start, n_in, k_lo, k_hi, t0, nt
-    cdef const floating* row
-    cdef floating* hi
-    cdef floating p0, p1, p2, p3
+    cdef Py_ssize_t batch = x.shape[0], channels = x.shape[1], height = x.shape[2]
+    cdef Py_ssize_t width = x.shape[3]
+    cdef Py_ssize_t rows = image.rows, row = image.row, top = image.top, left = image.left
+    cdef Py_ssize_t image_h = image.height, image_w = image.width, depth = image.channels
+    cdef Py_ssize_t block_h, block_w, shift_h, shift_w
+    block_h, block_w = image.block
+    shift_h, shift_w = image.shift
+    cdef Py_ssize_t item, b, r, y, sy, sx, yy, xx, px
+    cdef floating* dst
+    cdef floating* line
+    if batch == 0:
+        return
+    with nogil, parallel(num_threads=n_threads):
+        line = &work[threadid(), 0] if work.shape[1] > 0 else NULL
+        for item in prange(batch * rows, schedule='static'):
+            b = item // rows
+            r = item % rows
+            dst = &packed[b, r * row, 0]
+            y = r - top
+            if y < 0 or y >= image_h:
+                memset(dst, 0, row * depth * sizeof(floating))
+                continue
+            memset(dst, 0, left * depth * sizeof(floating))
+            memset(dst + (left + image_w) * depth, 0,
+                   (row - left - image_w) * depth * sizeof(floating))
+            dst = dst + left * depth
+            if block_h == 1 and block_w == 1:
+                transpose(&x[b, 0, y, 0], height * width, dst, depth, channels, width,
+                          NULL, False)
+                continue
+            for sy in range(block_h):
+                yy = block_h * y + sy - shift_h
+                if 0 <= yy < height:
+                    transpose(&x[b, 0, yy, 0], height * width, line, channels, channels,
+                              width, NULL, False)
+                for px in range(image_w):
+                    for sx in range(block_w):
+                        xx = block_w * px + sx - shift_w
+                        if 0 <= yy < height and 0 <= xx < width:
+                            memcpy(dst + px * depth + (sy * block_w + sx) * channels,
+                                   line + xx * channels, channels * sizeof(floating))
+                        else:
+                            memset(dst + px * depth + (sy * block_w + sx) * channels, 0,
+                                   channels * sizeof(floating))
+
+
+def unpack_channels_last(const floating[:, :, ::1] y, floating[:, :, :, ::1] out,
+                         int n_threads):
+    """out[n, c, oy, ox] = y[n, oy*W + ox, c]: channels-last pixels back to planes.
+
+    IN: y (N, H*W, C). OUT: out (N, C, H, W), every element written.
+    """
+    cdef Py_ssize_t batch = out.shape[0], channels = out.shape[1]
+    cdef Py_ssize_t height = out.shape[2], width = out.shape[3], item, b, r
+    with nogil:
+        for item in prange(batch * height, schedule='static', num_threads=n_threads):
+            b = item // height
+            r = item % height
+            transpose(&y[b, r * width, 0], channels, &out[b, 0, r, 0], height * width,
+                      width, channels, NULL, False)
+
+
+def slot_gemm_workspace_size(conv, tile):
+    """Elements of one thread's row of ``work`` for :func:`slot_gemm`: the
+    products of one tile of ``tile`` output positions, and a zero bias."""
+    return (tile + 1) * conv.out_channels
+
+
+def slot_gemm(const floating[:, :, ::1] x, const floating[:, :, ::1] weight,
+              const floating[::1] bias, floating[:, :, ::1] y, floating[:, ::1] work,
+              conv, Py_ssize_t groups, Py_ssize_t tile, Activation activation,
+              int n_threads):
+    """y = act(conv2d(x, weight) + bias) between channels-last slot buffers.
+
+    IN: x (N, input slots, C_in); weight (kh*kw, C_in/groups, C_out), tap
+    (ky, kx) at ky*kw + kx; bias (C_out,) or None; conv, the SlotConv.
+    OUT: the conv.out_height x conv.out_width output slots of y (N, output
+    slots, C_out); no other slot is written.
+    The output positions run over a grid of ``in_row`` columns, so that
+    ``tile`` consecutive positions read ``tile`` consecutive input slots for
+    every tap: each tap is one GEMM of the buffer's rows (no im2col), the
+    taps accumulate in the thread's row of ``work``, and the output pass
+    adds the bias, applies the activation and writes the positions that
+    are pixels (a grid column ox < out_width). Work items are (image, tile).
+    """
+    cdef SlotGeometry g
+    read_slot_conv(conv, &g)
+    cdef bint has_bias = bias is not None, relu = activation == RELU
+    cdef const floating* bias_ptr
+    cdef Py_ssize_t batch = x.shape[0], taps = g.kernel_h * g.kernel_w
+    cdef Py_ssize_t cin_g = g.in_channels // groups, cout_g = g.out_channels // groups
+    cdef Py_ssize_t n_pos = g.out_height * g.in_row
+    cdef Py_ssize_t n_tiles = (n_pos + tile - 1) // tile
+    cdef Py_ssize_t item, b, q0, q1, q, grp, t, oy, ox
+    cdef floating* acc
+    if batch == 0:
+        return
+    with nogil, parallel(num_threads=n_threads):
+        acc = &work[threadid(), 0]
+        bias_ptr = &bias[0] if has_bias else zero_bias(acc + tile * g.out_channels,
+                                                        g.out_channels)
+        for item in prange(batch * n_tiles, schedule='dynamic'):
+            b = item // n_tiles
+            q0 = (item % n_tiles) * tile
+            q1 = min(q0 + tile, n_pos)
+            for grp in range(groups):
+                for t in range(taps):
+                    gemm(False, False, <int> (q1 - q0), <int> cout_g, <int> cin_g,
+                         <floating> 1,
+                         &x[b, g.in_base + q0 + (t // g.kernel_w) * g.dilation_h * g.in_row
+                            + (t % g.kernel_w) * g.dilation_w, grp * cin_g],
+                         <int> g.in_channels, &weight[t, 0, grp * cout_g],
+                         <int> g.out_channels, <floating> (1 if t else 0),
+                         acc + grp * cout_g, <int> g.out_channels)
+            for q in range(q0, q1):
+                oy = q // g.in_row
+                ox = q % g.in_row
+                if ox < g.out_width:
+                    bias_act(acc + (q - q0) * g.out_channels, bias_ptr, relu,
+                             &y[b, g.out_base + oy * g.out_row + ox, 0], g.out_channels)
+
+
+ctypedef struct WinogradTiling:
+    Py_ssize_t m                # outputs per tile and axis: 2 (3x3 kernel), 3 (2x2)
+    Py_ssize_t phases_h         # phases of the dilation grid that hold outputs
+    Py_ssize_t phases_w
+    Py_ssize_t row_tiles        # tiles per row of tiles
+    Py_ssize_t tiles            # tiles per image
+
+
+cdef WinogradTiling winograd_tiling(const SlotGeometry* g) noexcept nogil:
+    """Tiles of m x m outputs, a dilation apart, over each phase of the
+    dilation grid: tile (bv, py, bx, px) has its first output at row
+    m*bv*dh + py, column m*bx*dw + px."""
+    cdef WinogradTiling t
+    t.m = 5 - g.kernel_h
+    t.phases_h = min(g.dilation_h, g.out_height)
+    t.phases_w = min(g.dilation_w, g.out_width)
+    t.row_tiles = ((g.out_width + t.m * g.dilation_w - 1) // (t.m * g.dilation_w)
+                   * t.phases_w)
+    t.tiles = ((g.out_height + t.m * g.dilation_h - 1) // (t.m * g.dilation_h)
+               * t.phases_h * t.row_tiles)
+    return t
+
+
+cdef inline void tile_origin(const SlotGeometry* g, const WinogradTiling* w, Py_ssize_t tile,
+                             Py_ssize_t* oy, Py_ssize_t* ox) noexcept nogil:
+    """The first output (oy, ox) of tile number ``tile``."""
+    cdef Py_ssize_t r = tile // w.row_tiles, c = tile % w.row_tiles
+    oy[0] = w.m * (r // w.phases_h) * g.dilation_h + r % w.phases_h
+    ox[0] = w.m * (c // w.phases_w) * g.dilation_w + c % w.phases_w
+
+
+cdef inline void winograd_tile_in(const floating* x, const SlotGeometry* g,
+                                  const WinogradTiling* w, Py_ssize_t tile, floating* v,
+                                  Py_ssize_t v_step) noexcept nogil:
+    """The 16 transformed input vectors of one tile: v[k*v_step + c]."""
+    cdef Py_ssize_t oy0, ox0, i, j, base
+    cdef Py_ssize_t off[16]
+    tile_origin(g, w, tile, &oy0, &ox0)
+    base = g.in_base + oy0 * g.in_row + ox0
     for i in range(4):
-        y = y_first + i * dh
-        hi = h + 4 * i * n_tiles
-        t0 = 0
-        for px in range(min(dw, out_w)):      # phases past out_w have no output
-            nt = (phase_size(out_w, px, dw) + 1) // 2
-            n_in = 2 * nt + 2
-            x_start = px - pad_left
-            # sub[k] = x[y, x_start + k*dw]: inside the row for k_lo <= k < k_hi
-            k_lo = min(n_in, max(0, (-x_start + dw - 1) // dw)) if x_start < 0 else 0
-            k_hi = max(k_lo, min(n_in, phase_size(width, x_start + k_lo * dw, dw) + k_lo)) \
-                if 0 <= y < height and x_start + k_lo * dw < width else k_lo
-            for k in range(k_lo):
-                sub[k] = 0
-            if k_hi > k_lo:
-                row = x_c + y * width + x_start
-                for k in range(k_lo, k_hi):
-                    sub[k] = row[k * dw]
-            for k in range(k_hi, n_in):
-                sub[k] = 0
-            for t in range(nt):
-                p0 = sub[2 * t]
-                p1 = sub[2 * t + 1]
-                p2 = sub[2 * t + 2]
-                p3 = sub[2 * t + 3]
-                hi[t0 + t] = p0 - p2
-                hi[n_tiles + t0 + t] = p1 + p2
-                hi[2 * n_tiles + t0 + t] = p2 - p1
-                hi[3 * n_tiles + t0 + t] = p1 - p3
-            t0 += nt
-    for j in range(4):
-        for t in range(n_tiles):
-            p0 = h[j * n_tiles + t]
-            p1 = h[(4 + j) * n_tiles + t]
-            p2 = h[(8 + j) * n_tiles + t]
-            p3 = h[(12 + j) * n_tiles + t]
-            v[j * step + t] = p0 - p2
-            v[(4 + j) * step + t] = p1 + p2
-            v[(8 + j) * step + t] = p2 - p1
-            v[(12 + j) * step + t] = p1 - p3
+        for j in range(4):
+            off[4 * i + j] = (base + i * g.dilation_h * g.in_row + j * g.dilation_w) * g.in_channels
+    winograd_in(x, off, v, v_step, g.in_channels)
 
 
-cdef inline void winograd_output_row(const floating* m, Py_ssize_t step, floating bias,
-                                     Py_ssize_t y0, Py_ssize_t dh, Py_ssize_t dw,
-                                     floating* plane, Py_ssize_t out_h, Py_ssize_t out_w,
-                                     floating* top, floating* bottom) noexcept nogil:
-    """The 2x2 outputs of one row of tiles of one channel, A.T @ M @ A + bias
-    with M[k // 4, k % 4] = m[k * step + t] and A.T = [[1, 1, 1, 0],
-    [0, 1, -1, -1]], written phase by phase into output rows y0 and y0 + dh
-    (through the contiguous buffers ``top`` and ``bottom``)."""
-    cdef Py_ssize_t t, k, px, wp, nt, t0 = 0
-    cdef floating s00, s01, s02, s03, s10, s11, s12, s13
-    cdef floating* row0 = plane + y0 * out_w
-    cdef floating* row1 = plane + (y0 + dh) * out_w
-    cdef bint has_bottom = y0 + dh < out_h
-    for px in range(min(dw, out_w)):
-        wp = phase_size(out_w, px, dw)
-        nt = (wp + 1) // 2
-        for t in range(t0, t0 + nt):
-            s00 = m[t] + m[4 * step + t] + m[8 * step + t]
-            s01 = m[step + t] + m[5 * step + t] + m[9 * step + t]
-            s02 = m[2 * step + t] + m[6 * step + t] + m[10 * step + t]
-            s03 = m[3 * step + t] + m[7 * step + t] + m[11 * step + t]
-            s10 = m[4 * step + t] - m[8 * step + t] - m[12 * step + t]
-            s11 = m[5 * step + t] - m[9 * step + t] - m[13 * step + t]
-            s12 = m[6 * step + t] - m[10 * step + t] - m[14 * step + t]
-            s13 = m[7 * step + t] - m[11 * step + t] - m[15 * step + t]
-            top[2 * (t - t0)] = s00 + s01 + s02 + bias
-            top[2 * (t - t0) + 1] = s01 - s02 - s03 + bias
-            bottom[2 * (t - t0)] = s10 + s11 + s12 + bias
-            bottom[2 * (t - t0) + 1] = s11 - s12 - s13 + bias
-        if dw == 1:
-            for k in range(wp):
-                row0[k] = top[k]
-            if has_bottom:
-                for k in range(wp):
-                    row1[k] = bottom[k]
-        else:
-            for k in range(wp):
-                row0[px + k * dw] = top[k]
-            if has_bottom:
-                for k in range(wp):
-                    row1[px + k * dw] = bottom[k]
-        t0 += nt
+cdef inline void winograd_tile_out(const floating* prod, Py_ssize_t m_step,
+                                   const SlotGeometry* g, const WinogradTiling* w,
+                                   Py_ssize_t tile, const floating* bias, bint relu,
+                                   floating* y, floating* spare) noexcept nogil:
+    """The m x m output pixels of one tile from its 16 products
+    prod[k*m_step + c]; outputs beyond the image go to ``spare``."""
+    cdef Py_ssize_t oy0, ox0, oy, ox, i, j, m = w.m
+    cdef floating* dst[9]
+    tile_origin(g, w, tile, &oy0, &ox0)
+    for i in range(m):
+        for j in range(m):
+            oy = oy0 + i * g.dilation_h
+            ox = ox0 + j * g.dilation_w
+            if oy < g.out_height and ox < g.out_width:
+                dst[m * i + j] = y + (g.out_base + oy * g.out_row + ox) * g.out_channels
+            else:
+                dst[m * i + j] = spare
+    winograd_out(m, prod, m_step, bias, relu, dst, g.out_channels)
 
 
-cdef inline Py_ssize_t tile_row_start(Py_ssize_t r, Py_ssize_t dilation) noexcept nogil:
-    """First output row of the r-th row of 2x2 tiles: the rows y with
-    y % (2*dilation) < dilation, in order (the second row of each tile is a
-    dilation below)."""
-    return (r // dilation) * 2 * dilation + r % dilation
+#: Padding between the 16 matrices of transformed inputs and of products, so
+#: that their rows (read and written together by the transforms) do not all
+#: fall in one cache set.
+cdef Py_ssize_t WINOGRAD_SKEW = 16
 
 
-def winograd_layout(geo):
-    """``(rows of tiles, tiles per row)`` of the Winograd tiling of geo's
-    output grid: along each axis, every phase of the dilation grid tiled two
-    outputs at a time."""
-    out_h, out_w = geo.out_height, geo.out_width
-    dilation_h, dilation_w = geo.dilation
-    full, rest = divmod(out_h, 2 * dilation_h)
-    rows = full * dilation_h + min(dilation_h, rest)
-    row_tiles = sum((-(-(out_w - px) // dilation_w) + 1) // 2
-                    for px in range(min(dilation_w, out_w)))
-    return rows, row_tiles
+def winograd_tiles(conv):
+    """Tiles per image of :func:`slot_winograd`."""
+    cdef SlotGeometry g
+    read_slot_conv(conv, &g)
+    return winograd_tiling(&g).tiles
 
 
-def winograd_workspace_size(geo, cin_per_group, cout_per_group, rows_per_item):
-    """Elements of one thread's row of ``work`` for :func:`conv2d_winograd`:
-    the transformed inputs and the products of ``rows_per_item`` rows of
-    tiles (16 values per tile and channel each), one row of partial
-    transforms, and three rows of ``W_out + 4`` samples."""
-    _, row_tiles = winograd_layout(geo)
-    return (16 * (cin_per_group + cout_per_group) * rows_per_item * row_tiles
-            + 16 * row_tiles + 3 * (geo.out_width + 4))
+def winograd_workspace_size(conv, tile):
+    """Elements of one thread's row of ``work`` for :func:`slot_winograd`:
+    the 16 transformed inputs and the 16 products of ``tile`` tiles, one
+    output pixel that receives the outputs beyond the image, and a zero
+    bias."""
+    return (16 * (tile * conv.in_channels + WINOGRAD_SKEW)
+            + 16 * (tile * conv.out_channels + WINOGRAD_SKEW) + 2 * conv.out_channels)
 
 
-def conv2d_winograd(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u,
-                    const floating[::1] bias, floating[:, :, :, ::1] out,
-                    floating[:, ::1] work, geo, Py_ssize_t groups,
-                    Py_ssize_t rows_per_item, int n_threads):
-    """out = conv2d(x, w) + bias for a 3x3 kernel, stride 1, by Winograd F(2x2, 3x3).
+def winograd_weight(const double[:, :, :, ::1] w, const double[:, ::1] coef,
+                    double[::1] acc, floating[:, :, ::1] u):
+    """u[k, c, o] = sum_t coef[k, t] * w[c, t // r, t % r, o]: the transformed
+    weight (G w G.T)[k // 4, k % 4] of every filter, summed in float64 and
+    rounded once to u's type.
 
-    IN: x (N, C_in, H, W); u (16, C_out, C_in/groups), the transformed weight
-    G @ w @ G.T of every filter, element (a, b) of the 4x4 at u[4a + b];
-    bias (C_out,) or None; geo, the ConvGeometry (3x3 kernel, stride 1).
-    OUT: out (N, C_out, H_out, W_out), every element written.
-    A tile's 4x4 input patch is transformed by B.T d B into 16 values per
-    channel; 16 GEMMs (one per value) multiply them by the transformed
-    weights; A.T m A turns the 16 products into the tile's 2x2 outputs: 16
-    multiplications per 4 outputs and input channel, against 36 for im2col +
-    GEMM. A dilated conv is an ordinary one on each phase of the dilation
-    grid, so tiles pair outputs a dilation apart (winograd_layout). Work
-    items are (image, group, ``rows_per_item`` rows of tiles); ``work`` rows
-    hold winograd_workspace_size elements.
+    IN: w (C_in/groups, r, r, C_out), the filters with the output channels
+    last; coef (16, r*r), coef[4a + b, r*i + j] = G[a, i] * G[b, j].
+    OUT: u (16, C_in/groups, C_out), every element written; acc (C_out,) is
+    scratch.
     """
-    cdef Py_ssize_t n_rows, row_tiles
-    n_rows, row_tiles = winograd_layout(geo)
-    cdef Py_ssize_t pad_top, pad_left, dilation_h, dilation_w
-    pad_top, pad_left = geo.pad_begin
-    dilation_h, dilation_w = geo.dilation
-    cdef bint has_bias = bias is not None
-    cdef Py_ssize_t n_img = x.shape[0], height = x.shape[2], width = x.shape[3]
-    cdef Py_ssize_t cout_g = u.shape[1] // groups, cin_g = u.shape[2]
-    cdef Py_ssize_t out_h = out.shape[2], out_w = out.shape[3]
-    cdef Py_ssize_t n_blocks = (n_rows + rows_per_item - 1) // rows_per_item
-    cdef Py_ssize_t most = rows_per_item * row_tiles
-    cdef Py_ssize_t item, b, grp, r0, nr, nt, r, c, co, k
+    cdef Py_ssize_t in_c = w.shape[0], r = w.shape[1], out_c = w.shape[3]
+    cdef Py_ssize_t c, k, t, o
+    cdef double f
+    cdef const double* src
+    with nogil:
+        for c in range(in_c):
+            for k in range(16):
+                for o in range(out_c):
+                    acc[o] = 0
+                for t in range(r * r):
+                    f = coef[k, t]
+                    if f != 0:
+                        src = &w[c, t // r, t % r, 0]
+                        for o in range(out_c):
+                            acc[o] = acc[o] + f * src[o]
+                for o in range(out_c):
+                    u[k, c, o] = <floating> acc[o]
+
+
+def slot_winograd(const floating[:, :, ::1] x, const floating[:, :, ::1] u,
+                  const floating[::1] bias, floating[:, :, ::1] y, floating[:, ::1] work,
+                  conv, Py_ssize_t groups, Py_ssize_t tile, Activation activation,
+                  int n_threads):
+    """y = act(conv2d(x, w) + bias) for a 3x3 or 2x2 kernel by Winograd's
+    F(2x2, 3x3) or F(3x3, 2x2), between channels-last slot buffers.
+
+    IN: x (N, input slots, C_in); u (16, C_in/groups, C_out), the transformed
+    weight G @ w @ G.T, element (a, b) of the 4x4 at u[4a + b]; bias (C_out,)
+    or None; conv, the SlotConv (stride 1, any dilation).
+    OUT: the output slots of y (N, output slots, C_out); no other slot is
+    written.
+    Each tile of m x m outputs (a dilation apart) reads 4x4 input pixels,
+    transformed by B.T d B into 16 vectors of channels (_winograd.pxd); per
+    transformed position, one GEMM per group multiplies ``tile`` tiles by
+    the transformed weights; A.T m A, the bias and the activation give the
+    tile's outputs. 16 multiplications per tile and channel pair, against
+    36 (m = 2) or 36 for 9 outputs (m = 3) by the direct sum. Work items are
+    (image, ``tile`` consecutive tiles); ``work`` rows hold
+    winograd_workspace_size elements.
+    """
+    cdef SlotGeometry g
+    read_slot_conv(conv, &g)
+    cdef WinogradTiling w = winograd_tiling(&g)
+    cdef bint has_bias = bias is not None, relu = activation == RELU
+    cdef const floating* bias_ptr
+    cdef Py_ssize_t batch = x.shape[0], m = w.m
+    cdef Py_ssize_t cin_g = g.in_channels // groups, cout_g = g.out_channels // groups
+    cdef Py_ssize_t v_step = tile * g.in_channels + WINOGRAD_SKEW
+    cdef Py_ssize_t m_step = tile * g.out_channels + WINOGRAD_SKEW
+    cdef Py_ssize_t n_items = (w.tiles + tile - 1) // tile
+    cdef Py_ssize_t item, b, t0, nt, t, k, grp
     cdef floating* v
-    cdef floating* m
-    cdef floating* h
-    cdef floating* sub
-    if n_img == 0 or n_rows == 0:
+    cdef floating* prod
+    cdef floating* spare
+    if batch == 0 or w.tiles == 0:
         return
     with nogil, parallel(num_threads=n_threads):
         v = &work[threadid(), 0]
-        m = v + 16 * cin_g * most
-        h = m + 16 * cout_g * most
-        sub = h + 16 * row_tiles         # 3 rows of W_out + 4: input samples, outputs
-        for item in prange(n_img * groups * n_blocks, schedule='dynamic'):
-            b = item // (groups * n_blocks)
-            grp = (item // n_blocks) % groups
-            r0 = (item % n_blocks) * rows_per_item
-            nr = min(rows_per_item, n_rows - r0)
-            nt = nr * row_tiles
-            # V[k] (C_in/g x nt): transformed input; tile row r at columns r*row_tiles...
-            for c in range(cin_g):
-                for r in range(nr):
-                    winograd_input_row(&x[b, grp * cin_g + c, 0, 0], height, width,
-                                       tile_row_start(r0 + r, dilation_h) - pad_top,
-                                       dilation_h, pad_left,
-                                       dilation_w, out_w, row_tiles, sub, h,
-                                       v + c * nt + r * row_tiles, cin_g * nt)
+        prod = v + 16 * v_step
+        spare = prod + 16 * m_step      # receives the outputs beyond the image
+        bias_ptr = &bias[0] if has_bias else zero_bias(spare + g.out_channels,
+                                                        g.out_channels)
+        for item in prange(batch * n_items, schedule='dynamic'):
+            b = item // n_items
+            t0 = (item % n_items) * tile
+            nt = min(tile, w.tiles - t0)
+            for t in range(nt):
+                winograd_tile_in(&x[b, 0, 0], &g, &w, t0 + t, v + t * g.in_channels, v_step)
             for k in range(16):
-                gemm(False, False, <int> cout_g, <int> nt, <int> cin_g, <floating> 1,
-                     &u[k, grp * cout_g, 0], <int> cin_g, v + k * cin_g * nt, <int> nt,
-                     <floating> 0, m + k * cout_g * nt, <int> nt)
-            for co in range(cout_g):
-                for r in range(nr):
-                    winograd_output_row(m + co * nt + r * row_tiles, cout_g * nt,
-                                        bias[grp * cout_g + co] if has_bias else 0,
-                                        tile_row_start(r0 + r, dilation_h),
-                                        dilation_h, dilation_w,
-                                        &out[b, grp * cout_g + co, 0, 0], out_h, out_w,
-                                        sub + out_w + 4, sub + 2 * (out_w + 4))
+                for grp in range(groups):
+                    gemm(False, False, <int> nt, <int> cout_g, <int> cin_g, <floating> 1,
+                         v + k * v_step + grp * cin_g, <int> g.in_channels,
+                         &u[k, 0, grp * cout_g], <int> g.out_channels, <floating> 0,
+                         prod + k * m_step + grp * cout_g, <int> g.out_channels)
+            for t in range(nt):
+                winograd_tile_out(prod + t * g.out_channels, m_step, &g, &w, t0 + t,
+                                  bias_ptr, relu, &y[b, 0, 0], spare)
 
 
 def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
