@@ -271,32 +271,42 @@ def winograd_tile(conv, itemsize):
     return _multiple_of_8(WINOGRAD_TILE_BYTES // per_tile, 8, 256)
 
 
-def space_to_depth_weight(w, geo):
-    """The weight of the stride-1 convolution on the space_to_depth of the
-    input (channel (sy*sw + sx)*C + c of the image, tap (a, b)):
-    ``w2[o, (sy*sw + sx)*C + c, a, b] = w[o, c, sh*a + sy, sw*b + sx]``,
-    zero past the kernel."""
-    (sh, sw), (rh, rw) = geo.stride, core_kernel(geo)
+def slot_weight(w, dtype, n_threads=None):
+    """A conv2d weight as the taps of the channels-last kernels:
+    ``(kh*kw, C_in/groups, C_out)``, tap ``(i, j)`` at ``i*kw + j``."""
     out_c, in_c, kh, kw = w.shape
-    padded = np.zeros((out_c, in_c, rh * sh, rw * sw), w.dtype)
-    padded[:, :, :kh, :kw] = w
-    phases = padded.reshape(out_c, in_c, rh, sh, rw, sw).transpose(0, 3, 5, 1, 2, 4)
-    return phases.reshape(out_c, sh * sw * in_c, rh, rw)
+    taps = np.empty((kh * kw, in_c, out_c), dtype)
+    _conv.weight_taps(v.as_compute_array(w, dtype), taps, effective_n_threads(n_threads))
+    return taps
 
 
-def slot_weight(w, dtype):
-    """A conv2d weight as the taps of :func:`run_slot_gemm`:
-    ``(kh*kw, C_in/groups, C_out)``."""
-    out_c, in_c, kh, kw = w.shape
-    return np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw, in_c, out_c), dtype)
+def space_to_depth_taps(taps, geo):
+    """The taps of the stride-1 convolution on the space_to_depth of the
+    input by the stride: tap ``(a, b)`` of the ``core_kernel(geo)``, input
+    channel ``(sy*sw + sx)*C + c`` is the tap ``(sh*a + sy, sw*b + sx)`` of
+    channel ``c`` (zero past the kernel)."""
+    (sh, sw), (rh, rw), (kh, kw) = geo.stride, core_kernel(geo), geo.kernel
+    in_c, out_c = taps.shape[1:]
+    core = np.zeros((rh * rw, sh * sw * in_c, out_c), taps.dtype)
+    for a in range(rh):
+        for b in range(rw):
+            for sy in range(sh):
+                for sx in range(sw):
+                    if sh * a + sy < kh and sw * b + sx < kw:
+                        phase = sy * sw + sx
+                        core[a * rw + b, phase * in_c:(phase + 1) * in_c] = \
+                            taps[(sh * a + sy) * kw + sw * b + sx]
+    return core
 
 
-def winograd_weight(w, dtype):
-    """A 3x3 or 2x2 conv2d weight transformed for Winograd, G w G.T in
-    float64 rounded once to ``dtype``: ``(16, C_in/groups, C_out)``."""
-    u = np.empty((16, w.shape[1], w.shape[0]), dtype)
-    filters = np.ascontiguousarray(w.transpose(1, 2, 3, 0), np.float64)
-    _conv.winograd_weight(filters, WINOGRAD_COEF[w.shape[2]], np.empty(w.shape[0]), u)
+def winograd_weight(taps, n_threads=None):
+    """Taps of a 3x3 or 2x2 kernel (from :func:`slot_weight`) transformed for
+    Winograd, G w G.T summed in float64 and rounded once to their type:
+    ``(16, C_in/groups, C_out)``."""
+    u = np.empty((16, *taps.shape[1:]), taps.dtype)
+    n = effective_n_threads(n_threads)
+    r = round(taps.shape[0] ** 0.5)
+    _conv.winograd_weight(taps, WINOGRAD_COEF[r], np.empty((n, taps.shape[2])), u, n)
     return u
 
 
@@ -329,13 +339,15 @@ def run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels=None, out=N
     by GEMMs over the taps (exact) or by Winograd, then back to planes.
     Stride > 1 needs dilation 1 and one group."""
     v.check_output_pixels(geo.out_size, max_pixels)
-    if geo.stride != (1, 1):
-        w = space_to_depth_weight(w, geo)
     image, conv = channels_last_conv(geo, x.shape[1], w.shape[0])
     for size, what in ((image.channels, "the packed input's channels"),
                        (w.shape[0], "the output channels")):
         v.check_blas_size(size, what)
-    weight = winograd_weight(w, x.dtype) if method == "winograd" else slot_weight(w, x.dtype)
+    weight = slot_weight(w, x.dtype, n_threads)
+    if geo.stride != (1, 1):
+        weight = space_to_depth_taps(weight, geo)
+    if method == "winograd":
+        weight = winograd_weight(weight, n_threads)
     out = _output(out, (x.shape[0], w.shape[0], *geo.out_size), x.dtype)
     n = effective_n_threads(n_threads)
     with blas_single_threaded():

@@ -280,7 +280,9 @@ class ContextModule:
                 d = self.dilations[i] if i < last else 1
                 winograd = (method == "auto" and i < last
                             and w.shape[1] >= WINOGRAD_MIN_CHANNELS)
-                weight = winograd_weight(w, dtype) if winograd else slot_weight(w, dtype)
+                weight = slot_weight(w, dtype)
+                if winograd:
+                    weight = winograd_weight(weight)
                 layers.append(("winograd" if winograd else "gemm", weight,
                                np.ascontiguousarray(b, dtype), w.shape[2:], (d, d),
                                Activation.RELU if i < last else Activation.IDENTITY))

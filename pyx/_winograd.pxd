@@ -117,11 +117,24 @@ cdef extern from *:
 
     IMGCONV_WINOGRAD(float, f)
     IMGCONV_WINOGRAD(double, d)
+
+    /* acc[o] += f * src[o]: one term of a weight transform, in float64 */
+    #define IMGCONV_WEIGHT_TERM(T, S) \
+    static inline void imgconv_weight_term_##S(double* restrict acc, double f, \
+                                               const T* restrict src, Py_ssize_t n) { \
+        for (Py_ssize_t o = 0; o < n; o++) acc[o] += f * src[o]; \
+    }
+    IMGCONV_WEIGHT_TERM(float, f)
+    IMGCONV_WEIGHT_TERM(double, d)
     """
     void imgconv_winograd_in_f(const float* x, const Py_ssize_t* off, float* v,
                                Py_ssize_t step, Py_ssize_t n) noexcept nogil
     void imgconv_winograd_in_d(const double* x, const Py_ssize_t* off, double* v,
                                Py_ssize_t step, Py_ssize_t n) noexcept nogil
+    void imgconv_weight_term_f(double* acc, double f, const float* src,
+                               Py_ssize_t n) noexcept nogil
+    void imgconv_weight_term_d(double* acc, double f, const double* src,
+                               Py_ssize_t n) noexcept nogil
     void imgconv_winograd_out2_f(const float* mm, Py_ssize_t step, const float* bias,
                                  int relu, float** y, Py_ssize_t n) noexcept nogil
     void imgconv_winograd_out2_d(const double* mm, Py_ssize_t step, const double* bias,
@@ -153,3 +166,12 @@ cdef inline void winograd_out(Py_ssize_t m, const floating* mm, Py_ssize_t step,
             imgconv_winograd_out2_d(mm, step, bias, relu, y, n)
         else:
             imgconv_winograd_out3_d(mm, step, bias, relu, y, n)
+
+
+cdef inline void weight_term(double* acc, double f, const floating* src,
+                             Py_ssize_t n) noexcept nogil:
+    """acc[o] += f * src[o] for o < n."""
+    if floating is float:
+        imgconv_weight_term_f(acc, f, src, n)
+    else:
+        imgconv_weight_term_d(acc, f, src, n)

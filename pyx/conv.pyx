@@ -22,7 +22,7 @@ from libc.string cimport memcpy, memset
 from _blas cimport gemm
 from _channels_last cimport bias_act, transpose
 from _im2col cimport Geometry, col2im, im2col
-from _winograd cimport winograd_in, winograd_out
+from _winograd cimport weight_term, winograd_in, winograd_out
 
 
 cdef int read_geometry(object geo, Geometry* g) except -1:
@@ -455,34 +455,45 @@ def winograd_workspace_size(conv, tile):
             + 16 * (tile * conv.out_channels + WINOGRAD_SKEW) + 2 * conv.out_channels)
 
 
-def winograd_weight(const double[:, :, :, ::1] w, const double[:, ::1] coef,
-                    double[::1] acc, floating[:, :, ::1] u):
-    """u[k, c, o] = sum_t coef[k, t] * w[c, t // r, t % r, o]: the transformed
-    weight (G w G.T)[k // 4, k % 4] of every filter, summed in float64 and
-    rounded once to u's type.
+def weight_taps(const floating[:, :, :, ::1] w, floating[:, :, ::1] taps, int n_threads):
+    """taps[i*kw + j, c, o] = w[o, c, i, j]: a weight as the channels-last
+    kernels take it (the output channels last).
 
-    IN: w (C_in/groups, r, r, C_out), the filters with the output channels
-    last; coef (16, r*r), coef[4a + b, r*i + j] = G[a, i] * G[b, j].
-    OUT: u (16, C_in/groups, C_out), every element written; acc (C_out,) is
-    scratch.
+    IN: w (C_out, C_in/groups, kh, kw). OUT: taps (kh*kw, C_in/groups, C_out).
     """
-    cdef Py_ssize_t in_c = w.shape[0], r = w.shape[1], out_c = w.shape[3]
-    cdef Py_ssize_t c, k, t, o
-    cdef double f
-    cdef const double* src
+    cdef Py_ssize_t out_c = w.shape[0], in_c = w.shape[1], n_taps = w.shape[2] * w.shape[3]
+    cdef Py_ssize_t c
     with nogil:
-        for c in range(in_c):
-            for k in range(16):
-                for o in range(out_c):
-                    acc[o] = 0
-                for t in range(r * r):
-                    f = coef[k, t]
-                    if f != 0:
-                        src = &w[c, t // r, t % r, 0]
-                        for o in range(out_c):
-                            acc[o] = acc[o] + f * src[o]
-                for o in range(out_c):
-                    u[k, c, o] = <floating> acc[o]
+        for c in prange(in_c, schedule='static', num_threads=n_threads):
+            transpose(&w[0, c, 0, 0], in_c * n_taps, &taps[0, c, 0], in_c * out_c, out_c,
+                      n_taps, NULL, False)
+
+
+def winograd_weight(const floating[:, :, ::1] taps, const double[:, ::1] coef,
+                    double[:, ::1] acc, floating[:, :, ::1] u, int n_threads):
+    """u[k, c, o] = sum_t coef[k, t] * taps[t, c, o]: the transformed weight
+    (G w G.T)[k // 4, k % 4] of every filter, summed in float64 and rounded
+    once to u's type.
+
+    IN: taps (r*r, C_in/groups, C_out) as weight_taps makes them; coef
+    (16, r*r), coef[4a + b, r*i + j] = G[a, i] * G[b, j].
+    OUT: u (16, C_in/groups, C_out), every element written; acc
+    (threads, C_out) is scratch.
+    """
+    cdef Py_ssize_t n_taps = taps.shape[0], in_c = taps.shape[1], out_c = taps.shape[2]
+    cdef Py_ssize_t item, c, k, t, o
+    cdef double* total
+    with nogil, parallel(num_threads=n_threads):
+        total = &acc[threadid(), 0]
+        for item in prange(in_c * 16, schedule='static'):
+            c = item // 16
+            k = item % 16
+            memset(total, 0, out_c * sizeof(double))
+            for t in range(n_taps):
+                if coef[k, t] != 0:
+                    weight_term(total, coef[k, t], &taps[t, c, 0], out_c)
+            for o in range(out_c):
+                u[k, c, o] = <floating> total[o]
 
 
 def slot_winograd(const floating[:, :, ::1] x, const floating[:, :, ::1] u,
