@@ -266,9 +266,10 @@ def slot_tile(conv, itemsize):
 
 
 def winograd_tile(conv, itemsize):
-    """Tiles per work item of the Winograd kernel."""
+    """Tiles per work item of the Winograd kernel (at least 32: with many
+    input channels, fewer tiles make GEMMs too short to be efficient)."""
     per_tile = 16 * (conv.in_channels + conv.out_channels) * itemsize
-    return _multiple_of_8(WINOGRAD_TILE_BYTES // per_tile, 8, 256)
+    return _multiple_of_8(WINOGRAD_TILE_BYTES // per_tile, 32, 256)
 
 
 def slot_weight(w, dtype, n_threads=None):
@@ -332,6 +333,31 @@ def slot_kernel(method, packed, weight, bias, y, conv, groups, activation, n):
         _conv.slot_gemm(packed, weight, bias, y, work, conv, groups, tile, activation, n)
 
 
+#: Weights prepared for the channels-last kernels that each Python thread
+#: keeps, with a copy of what they were prepared from: a layer called again
+#: with an equal weight (checked element by element) skips the rearrangement.
+PREPARED_WEIGHTS = 4
+
+
+def _prepared_weight(w, geo, method, n_threads):
+    """``w`` as the channels-last kernel of ``method`` takes it: the taps
+    (of the space_to_depth by the stride), transformed for Winograd."""
+    key = (w.shape, w.dtype, geo.kernel, geo.stride, method)
+    cache = _scratch_arrays.__dict__.setdefault("weights", [])
+    for i, (known, source, prepared) in enumerate(cache):
+        if known == key and np.array_equal(source, w):
+            cache.insert(0, cache.pop(i))
+            return prepared
+    prepared = slot_weight(w, w.dtype, n_threads)
+    if geo.stride != (1, 1):
+        prepared = space_to_depth_taps(prepared, geo)
+    if method == "winograd":
+        prepared = winograd_weight(prepared, n_threads)
+    cache.insert(0, (key, w.copy(), prepared))
+    del cache[PREPARED_WEIGHTS:]
+    return prepared
+
+
 def run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None, *,
                       method="gemm"):
     """conv2d in the channels-last engine: pack the input (padded, or its
@@ -343,11 +369,7 @@ def run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels=None, out=N
     for size, what in ((image.channels, "the packed input's channels"),
                        (w.shape[0], "the output channels")):
         v.check_blas_size(size, what)
-    weight = slot_weight(w, x.dtype, n_threads)
-    if geo.stride != (1, 1):
-        weight = space_to_depth_taps(weight, geo)
-    if method == "winograd":
-        weight = winograd_weight(weight, n_threads)
+    weight = _prepared_weight(w, geo, method, n_threads)
     out = _output(out, (x.shape[0], w.shape[0], *geo.out_size), x.dtype)
     n = effective_n_threads(n_threads)
     with blas_single_threaded():
@@ -357,7 +379,6 @@ def run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels=None, out=N
         slot_kernel(method, packed, weight, bias, y, conv, groups, _conv.Activation.IDENTITY, n)
         _conv.unpack_channels_last(y, out, n)
     return out
-
 
 
 def run_conv_stack(x, layers, n_threads, out=None):

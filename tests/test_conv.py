@@ -263,6 +263,22 @@ def test_results_do_not_depend_on_the_thread_count(op, four_cores):
         np.testing.assert_array_equal(run(n), serial)
 
 
+@pytest.mark.parametrize("method", ["gemm", "winograd"])
+def test_a_weight_changed_in_place_is_prepared_again(method):
+    """The channels-last kernels keep the weights they rearranged; a weight
+    written in place between two calls must not be served from that."""
+    x = random((1, 16, 9, 8), np.float32)
+    weight = random((16, 16, 3, 3), np.float32, 1)
+    original = weight.copy()
+    first = conv2d(x, weight, padding=1, method=method)
+    weight[3, 5, 1, 2] += 1
+    second = conv2d(x, weight, padding=1, method=method)
+    np.testing.assert_array_equal(second, conv2d(x, weight.copy(), padding=1, method=method))
+    assert not np.array_equal(first, second)
+    weight[...] = original
+    np.testing.assert_array_equal(conv2d(x, weight, padding=1, method=method), first)
+
+
 def test_im2col_buffer_stays_bounded():
     """A conv whose full column matrix would take 144 MiB runs in a few MiB."""
     x = np.zeros((1, 16, 512, 512), np.float32)
