@@ -255,6 +255,7 @@ def pack_channels_last(const floating[:, :, :, ::1] x, floating[:, :, ::1] packe
     shift_h, shift_w = image.shift
     cdef Py_ssize_t item, b, r, y, sy, sx, yy, xx, px
     cdef floating* dst
+    cdef floating* phase
     cdef floating* line
     if batch == 0:
         return
@@ -282,14 +283,19 @@ def pack_channels_last(const floating[:, :, :, ::1] x, floating[:, :, ::1] packe
                     transpose(&x[b, 0, yy, 0], height * width, line, channels, channels,
                               width, NULL, False)
                 for px in range(image_w):
+                    xx = block_w * px - shift_w
+                    phase = dst + px * depth + sy * block_w * channels
+                    if 0 <= yy < height and 0 <= xx and xx + block_w <= width:
+                        # the block's row of phases is one run of the row
+                        memcpy(phase, line + xx * channels,
+                               block_w * channels * sizeof(floating))
+                        continue
                     for sx in range(block_w):
-                        xx = block_w * px + sx - shift_w
-                        if 0 <= yy < height and 0 <= xx < width:
-                            memcpy(dst + px * depth + (sy * block_w + sx) * channels,
-                                   line + xx * channels, channels * sizeof(floating))
-                        else:
-                            memset(dst + px * depth + (sy * block_w + sx) * channels, 0,
+                        if 0 <= yy < height and 0 <= xx + sx < width:
+                            memcpy(phase + sx * channels, line + (xx + sx) * channels,
                                    channels * sizeof(floating))
+                        else:
+                            memset(phase + sx * channels, 0, channels * sizeof(floating))
 
 
 def unpack_channels_last(const floating[:, :, ::1] y, floating[:, :, :, ::1] out,
