@@ -254,8 +254,9 @@ class SlotConv:
     Output ``(oy, ox)`` reads input slot
     ``in_base + (oy + ky*dilation[0]) * in_row + ox + kx*dilation[1]`` for
     tap ``(ky, kx)`` (the padding is in the buffer) and is written to slot
-    ``out_base + oy * out_row + ox``. The compiled kernels read these
-    attributes by name.
+    ``out_base + oy * out_row + ox * out_step`` (a step above 1 interleaves
+    several convolutions' outputs, the phases of a transposed convolution).
+    The compiled kernels read these attributes by name.
     """
 
     in_row: int
@@ -268,6 +269,7 @@ class SlotConv:
     out_row: int
     out_base: int
     out_channels: int
+    out_step: int = 1
 
     @property
     def out_size(self):
@@ -308,7 +310,9 @@ def channels_last_conv(geo, in_channels, out_channels, *, reach=None, dest=None)
     """
     (pt, pl), pr = geo.pad_begin, geo.pad_end[1]
     if geo.stride == (1, 1):
-        top, left = reach or (pt, pl)
+        # a negative padding (a crop, as the zero-insertion of a transposed
+        # convolution makes) only moves the first tap into the image
+        top, left = reach or (max(pt, 0), max(pl, 0))
         row = max(geo.width + max(left, pr), geo.out_width)
         image = PaddedImage(geo.height, geo.width, in_channels, top, left, row, 0)
         kernel, dilation, base = geo.kernel, geo.dilation, (top - pt) * row + left - pl

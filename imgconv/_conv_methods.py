@@ -147,7 +147,8 @@ def run_space_to_batch(x, w, bias, geo, groups, n_threads, max_pixels=None, out=
     return out
 
 
-def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None):
+def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None, *,
+                    method="gemm"):
     """Transposed conv by input padding: insert stride-1 zeros between the
     input pixels, then an ordinary stride-1 conv2d with the flipped kernel
     (input and output channels swapped within each group). The border
@@ -167,10 +168,13 @@ def run_zero_insert(x, w, bias, geo, groups, n_threads, max_pixels=None, out=Non
     pad_begin = (dh * (kh - 1) - geo.pad_begin[0], dw * (kw - 1) - geo.pad_begin[1])
     conv = ConvGeometry(stuffed_h, stuffed_w, *geo.size, geo.kernel, (1, 1), pad_begin,
                         geo.dilation)
-    return run_gemm(stuffed, flipped, bias, conv, groups, n_threads, max_pixels, out)
+    if method == "auto":
+        method = auto_conv2d_method(flipped, conv, groups)
+    return run_conv2d(stuffed, flipped, bias, conv, groups, n_threads, max_pixels, out,
+                      method=method)
 
 
-def run_subpixel(x, sub, bias, n_threads, max_pixels=None, out=None):
+def run_subpixel(x, sub, bias, n_threads, max_pixels=None, out=None, *, method="gemm"):
     """Transposed conv by kernel padding (``sub``, a ``SubpixelConv`` from
     :func:`imgconv.kernel_padding`): ordinary convolutions whose output
     channels are (channel, phase) pairs, each phase then written into its
@@ -179,6 +183,9 @@ def run_subpixel(x, sub, bias, n_threads, max_pixels=None, out=None):
     shared window share one conv2d (all of them when k == s: the classic
     [1, 1, In, Out*s*s] kernel); a phase never computes the window's zero
     taps, so a k=4, s=2 kernel costs 2x2 taps per phase, not 3x3."""
+    if min(sub.in_channels, sub.out_channels) // sub.groups >= CHANNELS_LAST_MIN_CHANNELS:
+        return run_subpixel_channels_last(x, sub, bias, n_threads, max_pixels, out,
+                                          method=method)
     batch, in_channels, height, width = x.shape
     out_h, out_w = sub.output_size(height, width)
     grid_h, grid_w = sub.grid_size(height, width)
@@ -419,4 +426,93 @@ def run_conv_stack(x, layers, n_threads, out=None):
             slot_kernel(method, source, weight, bias, target, conv, 1, activation, n)
             source = target
         _conv.unpack_channels_last(source, out, n)
+    return out
+
+
+def channels_last_fits(w, geo, groups):
+    """Whether the channels-last engine computes this convolution: stride 1,
+    or a stride with dilation 1 and one group (space_to_depth by the stride),
+    and enough channels per group."""
+    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
+        return False
+    return min(w.shape[1], w.shape[0] // groups) >= CHANNELS_LAST_MIN_CHANNELS
+
+
+def winograd_fits(geo, groups):
+    """Winograd's F(2x2, 3x3) and F(3x3, 2x2) compute stride-1 3x3 and 2x2
+    kernels (any dilation), and strided ones whose phases have 3x3 or 2x2
+    taps (dilation 1, one group)."""
+    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
+        return False
+    return core_kernel(geo) in ((3, 3), (2, 2))
+
+
+def auto_conv2d_method(w, geo, groups):
+    """The method conv2d's 'auto' runs (measurements: bench/bench_conv.py)."""
+    if (channels_last_fits(w, geo, groups) and winograd_fits(geo, groups)
+            and w.shape[1] >= WINOGRAD_MIN_CHANNELS):
+        return "winograd"
+    return "gemm"
+
+
+def run_conv2d(x, w, bias, geo, groups, n_threads, max_pixels=None, out=None, *,
+               method="gemm"):
+    """conv2d by GEMMs ('gemm': on channels-last pixels where they fit, else
+    im2col on planes) or by Winograd ('winograd')."""
+    if method == "winograd" or channels_last_fits(w, geo, groups):
+        return run_channels_last(x, w, bias, geo, groups, n_threads, max_pixels, out,
+                                 method=method)
+    return run_gemm(x, w, bias, geo, groups, n_threads, max_pixels, out)
+
+
+def run_subpixel_channels_last(x, sub, bias, n_threads, max_pixels=None, out=None, *,
+                               method="gemm"):
+    """Transposed conv by kernel padding on channels-last pixels: the input
+    is packed once, and each output phase ``(ry, rx)`` is a stride-1
+    convolution by its taps of the shared window (GEMMs over the taps, or
+    Winograd where 'auto' allows and they are 2x2 or 3x3) that writes its
+    outputs straight into their interleaved slots (``out_step`` = the
+    stride) of one channels-last output, which returns to planes once."""
+    batch, in_channels, height, width = x.shape
+    out_h, out_w = sub.output_size(height, width)
+    (sh, sw), (off_h, off_w) = sub.stride, sub.offset
+    v.check_output_pixels((out_h, out_w), max_pixels)
+    weight = v.as_compute_array(sub.weight, x.dtype)
+    out_c = sub.out_channels
+    phases = []
+    for ry, (y0, y1) in enumerate(sub.windows[0][:out_h]):
+        for rx, (x0, x1) in enumerate(sub.windows[1][:out_w]):
+            grid = (-(-(out_h - ry) // sh), -(-(out_w - rx) // sw))
+            phases.append((ry, rx, (y0, y1), (x0, x1), grid))
+    live = [p for p in phases if p[2][0] < p[2][1] and p[3][0] < p[3][1]]
+    # padding: what the phases read before the image and past it
+    top = max([0] + [-(off_h + y0) for _, _, (y0, _), _, _ in live])
+    left = max([0] + [-(off_w + x0) for _, _, _, (x0, _), _ in live])
+    right = max([0] + [g[1] - 1 + off_w + x1 - width for _, _, _, (_, x1), g in live])
+    row = max(width + max(left, right), max(g[1] for *_, g in phases))
+    layout = PaddedImage(height, width, in_channels, top, left, row, 0)
+    convs = [(SlotConv(row, layout.slot(off_h + y0, off_w + x0), in_channels,
+                       (y1 - y0, x1 - x0), (1, 1), *grid, sh * out_w, ry * out_w + rx, out_c,
+                       sw), ry, rx, y0, y1, x0, x1)
+             for ry, rx, (y0, y1), (x0, x1), grid in live]
+    layout = with_rows(layout, *(c[0] for c in convs))
+    out = _output(out, (batch, out_c, out_h, out_w), x.dtype)
+    n = effective_n_threads(n_threads)
+    channel = np.arange(out_c) * (sh * sw)
+    with blas_single_threaded():
+        packed = pack(x, layout, n)
+        y = scratch("channels-last output", (batch, out_h * out_w, out_c), x.dtype)
+        if len(live) < len(phases):       # phases no tap reaches: the bias
+            grid = y.reshape(batch, out_h, out_w, out_c)
+            for ry, rx, *_ in set(phases) - set(live):
+                grid[:, ry::sh, rx::sw] = 0 if bias is None else bias
+        for conv, ry, rx, y0, y1, x0, x1 in convs:
+            taps = slot_weight(weight[channel + ry * sw + rx, :, y0:y1, x0:x1], x.dtype, n)
+            kernel = "gemm"
+            if (method == "auto" and conv.kernel in ((2, 2), (3, 3))
+                    and in_channels // sub.groups >= WINOGRAD_MIN_CHANNELS):
+                kernel, taps = "winograd", winograd_weight(taps, n)
+            slot_kernel(kernel, packed, taps, bias, y, conv, sub.groups,
+                        _conv.Activation.IDENTITY, n)
+        _conv.unpack_channels_last(y, out, n)
     return out

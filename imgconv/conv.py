@@ -25,9 +25,9 @@ from . import _validate as v
 from ._conv_geometry import (as_batch, check_bias, check_groups, check_in_channels,
                              check_weight, conv_geometry, core_kernel, transpose_geometry,
                              transpose_params)
-from ._conv_methods import (CHANNELS_LAST_MIN_CHANNELS, WINOGRAD_MIN_CHANNELS,
-                            run_channels_last, run_gemm, run_space_to_batch, run_subpixel,
-                            run_transpose_gemm, run_zero_insert)
+from ._conv_methods import (CHANNELS_LAST_MIN_CHANNELS, auto_conv2d_method, run_conv2d,
+                            run_space_to_batch, run_subpixel, run_transpose_gemm,
+                            run_zero_insert, winograd_fits)
 from .kernels import SubpixelConv, kernel_padding
 
 __all__ = ["conv2d", "conv_transpose2d"]
@@ -35,32 +35,6 @@ __all__ = ["conv2d", "conv_transpose2d"]
 #: Methods of conv2d and of conv_transpose2d; see their docstrings.
 CONV_METHODS = ("auto", "gemm", "winograd", "space_to_batch")
 TRANSPOSE_METHODS = ("auto", "gemm", "subpixel", "zero_insert")
-
-def _channels_last_fits(w, geo, groups):
-    """Whether the channels-last engine computes this convolution: stride 1,
-    or a stride with dilation 1 and one group (space_to_depth by the stride),
-    and enough channels per group."""
-    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
-        return False
-    return min(w.shape[1], w.shape[0] // groups) >= CHANNELS_LAST_MIN_CHANNELS
-
-
-def _winograd_fits(geo, groups):
-    """Winograd's F(2x2, 3x3) and F(3x3, 2x2) compute stride-1 3x3 and 2x2
-    kernels (any dilation), and strided ones whose phases have 3x3 or 2x2
-    taps (dilation 1, one group)."""
-    if geo.stride != (1, 1) and (geo.dilation != (1, 1) or groups != 1):
-        return False
-    return core_kernel(geo) in ((3, 3), (2, 2))
-
-
-def _auto_conv2d_method(w, geo, groups):
-    """The method 'auto' runs (measurements: bench/bench_conv.py)."""
-    if (_channels_last_fits(w, geo, groups) and _winograd_fits(geo, groups)
-            and w.shape[1] >= WINOGRAD_MIN_CHANNELS):
-        return "winograd"
-    return "gemm"
-
 
 def _checked_out(out, shape, dtype, batched, inputs):
     """The caller's ``out`` (checked before anything is written) as a 4-D
@@ -75,7 +49,7 @@ def _check_method_fits(method, geo, groups):
             f"method='space_to_batch' needs stride 1, got stride={geo.stride}; use "
             "method='gemm'"
         )
-    if method == "winograd" and not _winograd_fits(geo, groups):
+    if method == "winograd" and not winograd_fits(geo, groups):
         raise ValueError(
             f"method='winograd' computes 3x3 or 2x2 kernels per stride phase (a kernel of "
             f"ceil(k/stride) = 3 or 2 taps per axis; with a stride, dilation 1 and groups=1), "
@@ -163,29 +137,32 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     geo = conv_geometry(x.shape[2], x.shape[3], w.shape[2:], stride, padding, dilation)
     v.check_output_pixels(geo.out_size, max_pixels)
     if method == "auto":
-        method = _auto_conv2d_method(w, geo, groups)
+        method = auto_conv2d_method(w, geo, groups)
     _check_method_fits(method, geo, groups)
     target = _checked_out(out, (x.shape[0], out_channels, *geo.out_size), dtype, batched,
                           (input, weight, bias))
     x = v.as_compute_array(x, dtype)
     if method == "space_to_batch":
         result = run_space_to_batch(x, w, b, geo, groups, n_threads, max_pixels, target)
-    elif method == "winograd" or _channels_last_fits(w, geo, groups):
-        result = run_channels_last(x, w, b, geo, groups, n_threads, max_pixels, target,
-                                   method=method)
     else:
-        result = run_gemm(x, w, b, geo, groups, n_threads, max_pixels, target)
+        result = run_conv2d(x, w, b, geo, groups, n_threads, max_pixels, target, method=method)
     return out if out is not None else result if batched else result[0]
 
 
-def _auto_transpose_method(geo):
-    """The method 'auto' runs, by the rule the measurements support (docs,
-    bench/bench_resize.py): with stride 1 'zero_insert' inserts nothing and
-    is one plain conv2d, the fastest; with a stride, GEMM + col2im does the
-    least arithmetic and data movement (kernel padding does the same
-    arithmetic but also scatters each phase into the output; input padding
-    multiplies by zeros)."""
-    return "zero_insert" if geo.stride == (1, 1) else "gemm"
+def _auto_transpose_method(geo, w_shape, groups):
+    """The method 'auto' runs, by the rule the measurements support
+    (bench/bench_conv.py, bench/bench_resize.py): with stride 1
+    'zero_insert' inserts nothing and is one plain conv2d, the fastest; with
+    a stride, kernel padding on channels-last pixels where the channels
+    allow (one stride-1 convolution per output phase, each written straight
+    into its interleaved positions), else GEMM + col2im, which does the
+    least arithmetic and data movement on planes (input padding multiplies
+    by zeros)."""
+    if geo.stride == (1, 1):
+        return "zero_insert"
+    if min(w_shape[0] // groups, w_shape[1]) >= CHANNELS_LAST_MIN_CHANNELS:
+        return "subpixel"
+    return "gemm"
 
 
 def _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, method):
@@ -240,12 +217,18 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         How to compute it; all give the same result up to float rounding.
         'gemm': GEMM + col2im (the input gradient of conv2d).
         'subpixel': kernel padding (:func:`imgconv.kernel_padding`), an
-        ordinary conv2d with ``C_out*sh*sw`` outputs, then depth_to_space.
-        'zero_insert': input padding, insert ``stride - 1`` zeros between the
-        input pixels and run an ordinary conv2d with the flipped kernel.
-        'auto' picks the fastest for the shape: 'zero_insert' for stride 1
-        (then a plain conv2d, nothing inserted), 'gemm' otherwise (measured;
-        see the documentation).
+        ordinary conv2d with ``C_out*sh*sw`` outputs, then depth_to_space;
+        with at least 8 channels per group, one convolution per output phase
+        on channels-last pixels, each writing straight into its interleaved
+        positions. 'zero_insert': input padding, insert ``stride - 1`` zeros
+        between the input pixels and run an ordinary conv2d with the flipped
+        kernel. 'auto' picks the fastest for the shape: 'zero_insert' for
+        stride 1 (then a plain conv2d, nothing inserted), with a stride
+        'subpixel' where the channels allow and 'gemm' otherwise; and, as
+        conv2d's 'auto', it lets those convolutions run Winograd's F(2x2, 3x3)
+        or F(3x3, 2x2) where they have 3x3 or 2x2 taps and 16 input channels
+        per group (a few more units of rounding; the named methods multiply
+        exactly).
     n_threads, max_pixels : int, optional
         As in :func:`conv2d`.
     out : ndarray, optional
@@ -288,17 +271,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     target = _checked_out(out, (x.shape[0], w_shape[1] * groups, *geo.size), dtype, batched,
                           (input, weight if sub is None else sub.weight, bias))
     x = v.as_compute_array(x, dtype)
+    auto = method == "auto"
     if sub is not None:
         method = "subpixel"
-    elif method == "auto":
-        method = _auto_transpose_method(geo)
+    elif auto:
+        method = _auto_transpose_method(geo, w_shape, groups)
+    # 'auto' lets the convolutions it runs take Winograd, as conv2d's does
+    inner = "auto" if auto else "gemm"
     if method == "gemm":
         result = run_transpose_gemm(x, w, b, geo, groups, n_threads, max_pixels, target)
     elif method == "zero_insert":
-        result = run_zero_insert(x, w, b, geo, groups, n_threads, max_pixels, target)
+        result = run_zero_insert(x, w, b, geo, groups, n_threads, max_pixels, target,
+                                 method=inner)
     else:
         if sub is None:
             sub = kernel_padding(w, geo.stride, geo.pad_begin, output_padding, geo.dilation,
                                  groups)
-        result = run_subpixel(x, sub, b, n_threads, max_pixels, target)
+        result = run_subpixel(x, sub, b, n_threads, max_pixels, target, method=inner)
     return out if out is not None else result if batched else result[0]

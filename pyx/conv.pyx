@@ -187,7 +187,7 @@ def conv_transpose2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :
 # convolution between two such buffers is a ``SlotConv``: output (oy, ox)
 # reads input slot ``in_base + (oy + ky*dh)*in_row + ox + kx*dw`` for tap
 # (ky, kx), whatever the padding (the zeros are in the buffer), and is
-# written to slot ``out_base + oy*out_row + ox``. The rows of pixels that
+# written to slot ``out_base + oy*out_row + ox*out_step``. The rows of pixels that
 # a GEMM multiplies are then plain strided matrices of the buffer: no
 # im2col copy, and the dilation only changes an offset.
 
@@ -210,6 +210,7 @@ ctypedef struct SlotGeometry:
     Py_ssize_t out_width
     Py_ssize_t out_row          # slots per output row
     Py_ssize_t out_base         # output slot of output (0, 0)
+    Py_ssize_t out_step         # slots between neighbouring outputs of a row
     Py_ssize_t out_channels     # values per output slot
 
 
@@ -220,6 +221,7 @@ cdef int read_slot_conv(object conv, SlotGeometry* g) except -1:
     g.dilation_h, g.dilation_w = conv.dilation
     g.out_height, g.out_width = conv.out_height, conv.out_width
     g.out_row, g.out_base, g.out_channels = conv.out_row, conv.out_base, conv.out_channels
+    g.out_step = conv.out_step
     return 0
 
 
@@ -371,7 +373,8 @@ def slot_gemm(const floating[:, :, ::1] x, const floating[:, :, ::1] weight,
                 ox = q % g.in_row
                 if ox < g.out_width:
                     bias_act(acc + (q - q0) * g.out_channels, bias_ptr, relu,
-                             &y[b, g.out_base + oy * g.out_row + ox, 0], g.out_channels)
+                             &y[b, g.out_base + oy * g.out_row + ox * g.out_step, 0],
+                             g.out_channels)
 
 
 ctypedef struct WinogradTiling:
@@ -433,7 +436,8 @@ cdef inline void winograd_tile_out(const floating* prod, Py_ssize_t m_step,
             oy = oy0 + i * g.dilation_h
             ox = ox0 + j * g.dilation_w
             if oy < g.out_height and ox < g.out_width:
-                dst[m * i + j] = y + (g.out_base + oy * g.out_row + ox) * g.out_channels
+                dst[m * i + j] = y + ((g.out_base + oy * g.out_row + ox * g.out_step)
+                                      * g.out_channels)
             else:
                 dst[m * i + j] = spare
     winograd_out(m, prod, m_step, bias, relu, dst, g.out_channels)
