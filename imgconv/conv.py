@@ -1,9 +1,10 @@
 """Convolution and transposed convolution with PyTorch semantics: the
 public functions, their argument checks and the choice of method.
 
-``conv2d`` is im2col + GEMM (or Winograd F(2x2, 3x3) for the 3x3 layers it
-suits), ``conv_transpose2d`` is GEMM + col2im (the gradient of conv2d with
-respect to its input) or one of its two rewrites as an ordinary convolution.
+``conv2d`` is GEMMs over the kernel taps on channels-last pixels (im2col +
+GEMM on planes for few channels), or Winograd for the 3x3 and 2x2 layers it
+suits; ``conv_transpose2d`` is GEMM + col2im (the gradient of conv2d with
+respect to its input) or one of its two rewrites as ordinary convolutions.
 The methods themselves are in ``imgconv/_conv_methods.py``, the shape
 arithmetic in ``imgconv/_conv_geometry.py``.
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from . import _validate as v
 from ._conv_geometry import (as_batch, check_bias, check_groups, check_in_channels,
-                             check_weight, conv_geometry, core_kernel, transpose_geometry,
+                             check_weight, conv_geometry, transpose_geometry,
                              transpose_params)
 from ._conv_methods import (CHANNELS_LAST_MIN_CHANNELS, auto_conv2d_method, run_conv2d,
                             run_space_to_batch, run_subpixel, run_transpose_gemm,

@@ -1,18 +1,24 @@
-"""Kernels of the convolution engine: im2col + GEMM, GEMM + col2im, Winograd
-F(2x2, 3x3), and the phase scatter of the sub-pixel transposed convolution.
+"""Kernels of the convolution engine: im2col + GEMM and GEMM + col2im on
+planes; on channels-last pixels the packing, GEMMs over the taps and
+Winograd F(2x2, 3x3) / F(3x3, 2x2) with a fused output pass (bias,
+activation), and the unpacking; the weight rearrangements they take; the
+phase scatter of the sub-pixel transposed convolution on planes.
 
 The Python side (``imgconv/_conv_methods.py``) validates every argument,
 allocates the output and the per-thread work buffers, and keeps BLAS
 single-threaded while these loops run their own OpenMP threads (the two never
 nest). The contract between the two:
 
-* the geometry of a convolution is a ``ConvGeometry``
+* the geometry of a convolution on planes is a ``ConvGeometry``
   (``imgconv/_conv_geometry.py``), read here by attribute name into the
-  ``Geometry`` struct of ``_im2col.pxd``;
+  ``Geometry`` struct of ``_im2col.pxd``; on channels-last pixels the
+  buffer layout is a ``PaddedImage`` and the convolution a ``SlotConv``
+  (read into ``SlotGeometry``);
 * each kernel says how large one thread's work buffer must be (the
   ``*_workspace_size`` functions beside it); Python allocates
   ``(n_threads, size)`` and never computes a layout of its own;
-* a missing bias is ``None``.
+* a missing bias is ``None``; what the output pass applies is an
+  ``Activation``.
 """
 from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
