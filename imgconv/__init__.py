@@ -14,9 +14,10 @@ if not _runtime.cpu_runs_kernels():
 
 from .atrous import atrous_filter, istarlet, multiscale_features, starlet  # noqa: E402
 from .context import ContextModule  # noqa: E402
+from .conv import conv2d, conv_transpose2d  # noqa: E402
 from .interpolate import interpolate  # noqa: E402
-from .conv import conv2d, conv_lipschitz, conv_transpose2d  # noqa: E402
 from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kernel  # noqa: E402
+from .lipschitz import conv_lipschitz  # noqa: E402
 from .resize import rescale, resize, upscale  # noqa: E402
 from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth  # noqa: E402
 

@@ -5,14 +5,20 @@ A stack of 3x3 convolutions with exponentially growing dilations (1, 1, 2,
 4, 8, 16, 1), each followed by a ReLU, then a 1x1 convolution: the receptive
 field grows to 67x67 pixels while the resolution and the number of
 parameters per layer stay fixed. Every layer pads with ``dilation`` zeros
-('same'), and runs on :func:`imgconv.conv2d`'s im2col + GEMM path.
+('same'). The forward pass runs the whole stack in the channels-last engine
+of :func:`imgconv.conv2d`: the input is validated and rearranged once, each
+layer writes its output (bias and ReLU applied on the way) into a zero-padded
+buffer that the next layer reads, and only the last output returns to
+planes.
 """
 import zipfile
 
 import numpy as np
 
 from . import _validate as v
-from .conv import conv2d
+from ._conv_methods import (WINOGRAD_MIN_CHANNELS, run_conv_stack, slot_weight,
+                            winograd_weight)
+from ._ext.conv import Activation
 
 __all__ = ["ContextModule"]
 
@@ -122,6 +128,7 @@ class ContextModule:
         self.layer_channels = (self.channels, *hidden, self.channels)
         self._weights = self._initial_weights(noise, random_state)
         self._biases = [np.zeros(c, self.dtype) for c in self.layer_channels[1:]]
+        self._prepared = {}
 
     # -------------------------------------------------------------- shape ---
 
@@ -181,6 +188,7 @@ class ContextModule:
     @weights.setter
     def weights(self, values):
         self._weights = self._check_parameters(values, "weights", self._weight_shapes())
+        self._prepared = {}
 
     @property
     def biases(self):
@@ -191,6 +199,7 @@ class ContextModule:
     def biases(self, values):
         self._biases = self._check_parameters(values, "biases",
                                               [(c,) for c in self.layer_channels[1:]])
+        self._prepared = {}
 
     def _check_parameters(self, values, name, shapes):
         if isinstance(values, np.ndarray) or not hasattr(values, "__len__"):
@@ -234,8 +243,10 @@ class ContextModule:
         ``method`` is :func:`imgconv.conv2d`'s for every layer: 'gemm' (the
         default) multiplies exactly as the weights say (the identity
         initialisation returns ``relu(x)`` bit for bit); 'auto' runs the
-        3x3 layers of 32 to 128 channels with Winograd's F(2x2, 3x3), fewer
-        multiplications for a few more units of rounding.
+        3x3 layers with at least 16 input channels with Winograd's
+        F(2x2, 3x3), fewer multiplications for a few more units of rounding.
+        The input is validated and rearranged once for the whole stack; the
+        bias and the ReLU of a layer are applied as it writes its output.
 
         Examples
         --------
@@ -251,15 +262,32 @@ class ContextModule:
                 f"input must have {self.channels} channels (axis {array.ndim - 3}), got "
                 f"shape {array.shape}"
             )
-        x = array
-        last = len(self._weights) - 1
-        for i, (w, b) in enumerate(zip(self._weights, self._biases)):
-            d = self.dilations[i] if i < last else 1
-            x = conv2d(x, w, b, padding=d if i < last else 0, dilation=d, method=method,
-                       n_threads=n_threads)
-            if i < last:
-                np.maximum(x, 0, out=x)
-        return x
+        batched = array.ndim == 4
+        dtype = v.float_dtype_for(array.dtype)
+        x = v.as_compute_array(array if batched else array[None], dtype)
+        out = run_conv_stack(x, self._layers(dtype, method), n_threads)
+        return out if batched else out[0]
+
+    def _layers(self, dtype, method):
+        """The layers as the channels-last engine runs them: the weights
+        rearranged (or transformed for Winograd) in the compute type, kept
+        until the parameters change."""
+        key = (np.dtype(dtype), method)
+        layers = self._prepared.get(key)
+        if layers is None:
+            layers, last = [], len(self._weights) - 1
+            for i, (w, b) in enumerate(zip(self._weights, self._biases)):
+                d = self.dilations[i] if i < last else 1
+                winograd = (method == "auto" and i < last
+                            and w.shape[1] >= WINOGRAD_MIN_CHANNELS)
+                weight = slot_weight(w, dtype)
+                if winograd:
+                    weight = winograd_weight(weight)
+                layers.append(("winograd" if winograd else "gemm", weight,
+                               np.ascontiguousarray(b, dtype), w.shape[2:], (d, d),
+                               Activation.RELU if i < last else Activation.IDENTITY))
+            self._prepared[key] = layers
+        return layers
 
     __call__ = forward
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .conv import _check_groups, _check_weight, _transpose_params
+from ._conv_geometry import check_groups, check_weight, transpose_output_size, transpose_params
 
 __all__ = ["bilinear_kernel", "nearest_kernel", "kernel_padding", "SubpixelConv"]
 
@@ -144,7 +144,7 @@ def nearest_kernel(factor, *, channels=None, dtype=np.float64):
 # ------------------------------------------------------ kernel padding ---
 
 def _phase_taps(size, stride, padding):
-    """1-D kernel padding (REFERENCE section 4).
+    """1-D kernel padding (docs/algorithms.rst, "Kernel padding").
 
     For output phase ``r`` (``o = stride*q + r``),
     ``y[o] = sum_u K[stride*(a_r - u) + b_r] * x[q + u]`` with
@@ -219,12 +219,12 @@ class SubpixelConv:
         # kernel_padding builds it; one made or edited by hand must keep the
         # layout its weight was built for, or conv_transpose2d would compute
         # something else without a word
-        stride, padding, output_padding, dilation = _transpose_params(
+        stride, padding, output_padding, dilation = transpose_params(
             self.stride, self.padding, self.output_padding, self.dilation)
         kernel = v.check_pair(self.kernel_size, "kernel_size", min_value=1)
         in_channels = v.check_int(self.in_channels, "in_channels", min_value=1)
         out_channels = v.check_int(self.out_channels, "out_channels", min_value=1)
-        groups = _check_groups(self.groups, in_channels, out_channels)
+        groups = check_groups(self.groups, in_channels, out_channels)
         tables = [_phase_taps(d * (k - 1) + 1, s, p)
                   for k, s, p, d in zip(kernel, stride, padding, dilation)]
         expected = dict(
@@ -247,19 +247,8 @@ class SubpixelConv:
     def output_size(self, height, width):
         """``(H_out, W_out)`` of the transposed convolution on an
         ``height x width`` input (torch's formula); raises if empty."""
-        size = tuple(
-            (n - 1) * s - 2 * p + d * (k - 1) + op + 1
-            for n, s, p, d, k, op in zip((height, width), self.stride, self.padding,
-                                         self.dilation, self.kernel_size,
-                                         self.output_padding))
-        if min(size) <= 0:
-            raise ValueError(
-                f"the output would be empty: input {height}x{width}, kernel "
-                f"{self.kernel_size[0]}x{self.kernel_size[1]}, stride {self.stride}, "
-                f"padding {self.padding}, dilation {self.dilation}, output_padding "
-                f"{self.output_padding} give {size[0]}x{size[1]}"
-            )
-        return size
+        return transpose_output_size(height, width, self.kernel_size, self.stride,
+                                     self.padding, self.output_padding, self.dilation)
 
     def grid_size(self, height, width):
         """Rows and columns ``(Qh, Qw)`` of the ordinary convolution's output:
@@ -325,10 +314,10 @@ def kernel_padding(weight, stride=1, padding=0, output_padding=0, dilation=1, gr
     (32, 3, 1, 1)
     """
     array = v.check_array(weight, "weight")
-    w = _check_weight(array, v.float_dtype_for(array.dtype))
+    w = check_weight(array, v.float_dtype_for(array.dtype))
     in_channels, per_group, kh, kw = w.shape
-    groups = _check_groups(groups, in_channels, in_channels)
-    stride, padding, output_padding, dilation = _transpose_params(
+    groups = check_groups(groups, in_channels, in_channels)
+    stride, padding, output_padding, dilation = transpose_params(
         stride, padding, output_padding, dilation)
     # bound the rearranged weight (one window per phase, at most
     # dilated_k // s + 2 taps wide) before any table of its size exists

@@ -25,7 +25,28 @@ def _check_mode(mode):
     return v.check_choice(mode, "mode", ("CRD", "DCR"))
 
 
-def depth_to_space(input, block_size, mode="CRD"):
+def _split_axis(array, axis, sizes):
+    """View of ``array`` with ``axis`` split into ``sizes`` (row-major), for
+    any strides: splitting an axis never needs a copy."""
+    step = array.strides[axis]
+    strides = [step * int(np.prod(sizes[i + 1:])) for i in range(len(sizes))]
+    return np.lib.stride_tricks.as_strided(
+        array, array.shape[:axis] + tuple(sizes) + array.shape[axis + 1:],
+        array.strides[:axis] + tuple(strides) + array.strides[axis + 1:])
+
+
+def _output(out, shape, dtype, batched, input):
+    """``(result, target)``: the caller's ``out`` (any strides, checked before
+    anything is written) or a new C-contiguous array of ``shape``, unbatched
+    as the input was; and the same as a 4-D view."""
+    if out is None:
+        target = np.empty(shape, dtype)
+        return (target if batched else target[0]), target
+    out = v.check_out(out, shape if batched else shape[1:], dtype, (input,), contiguous=False)
+    return out, (out if batched else out[None])
+
+
+def depth_to_space(input, block_size, mode="CRD", *, out=None):
     """Move blocks of channels into blocks of pixels.
 
     ``(N, C*bh*bw, H, W) -> (N, C, H*bh, W*bw)`` (also unbatched ``(C*bh*bw, H, W)``).
@@ -41,6 +62,11 @@ def depth_to_space(input, block_size, mode="CRD"):
         ``out[n, c, h*bh + y, w*bw + x] = in[n, (c*bh + y)*bw + x, h, w]``.
         'DCR' (depth, column, row; TensorFlow's ``depth_to_space``, ONNX's
         default): ``out[n, c, h*bh + y, w*bw + x] = in[n, (y*bw + x)*C + c, h, w]``.
+    out : ndarray, optional
+        Where to write the result: a writeable array (any strides) of exactly
+        the result's shape and dtype that shares no memory with the input.
+        It is checked before anything is written (ValueError or TypeError
+        otherwise), filled and returned.
 
     Returns
     -------
@@ -64,15 +90,17 @@ def depth_to_space(input, block_size, mode="CRD"):
             f"got {depth} channels (input shape {np.shape(input)})"
         )
     c = depth // (bh * bw)
+    result, target = _output(out, (n, c, h * bh, w * bw), x.dtype, batched, input)
     if mode == "CRD":
         blocks = x.reshape(n, c, bh, bw, h, w).transpose(0, 1, 4, 2, 5, 3)
     else:
         blocks = x.reshape(n, bh, bw, c, h, w).transpose(0, 3, 4, 1, 5, 2)
-    out = np.ascontiguousarray(blocks).reshape(n, c, h * bh, w * bw)
-    return out if batched else out[0]
+    # target[n, c, h*bh + y, w*bw + x] as (n, c, h, y, w, x)
+    np.copyto(_split_axis(_split_axis(target, 3, (w, bw)), 2, (h, bh)), blocks)
+    return result
 
 
-def space_to_depth(input, block_size, mode="CRD"):
+def space_to_depth(input, block_size, mode="CRD", *, out=None):
     """Move blocks of pixels into channels: the inverse of :func:`depth_to_space`.
 
     ``(N, C, H*bh, W*bw) -> (N, C*bh*bw, H, W)``, with the same ``mode``
@@ -87,6 +115,8 @@ def space_to_depth(input, block_size, mode="CRD"):
     mode : {'CRD', 'DCR'}, optional
         Channel order of the output, as in :func:`depth_to_space` ('CRD':
         torch's ``pixel_unshuffle``).
+    out : ndarray, optional
+        As in :func:`depth_to_space`.
 
     Returns
     -------
@@ -109,13 +139,14 @@ def space_to_depth(input, block_size, mode="CRD"):
             f"got {hh}x{ww} (input shape {np.shape(input)})"
         )
     h, w = hh // bh, ww // bw
+    result, target = _output(out, (n, c * bh * bw, h, w), x.dtype, batched, input)
     blocks = x.reshape(n, c, h, bh, w, bw)
     if mode == "CRD":
-        blocks = blocks.transpose(0, 1, 3, 5, 2, 4)
+        channels, blocks = (c, bh, bw), blocks.transpose(0, 1, 3, 5, 2, 4)
     else:
-        blocks = blocks.transpose(0, 3, 5, 1, 2, 4)
-    out = np.ascontiguousarray(blocks).reshape(n, c * bh * bw, h, w)
-    return out if batched else out[0]
+        channels, blocks = (bh, bw, c), blocks.transpose(0, 3, 5, 1, 2, 4)
+    np.copyto(_split_axis(target, 1, channels), blocks)
+    return result
 
 
 def _check_margins(margins, name):

@@ -322,3 +322,49 @@ def test_forward_with_winograd_layers_stays_within_float32_rounding():
     assert not np.array_equal(fast, module(x))        # it did take the other path
     with pytest.raises(ValueError, match="method must be one of 'gemm', 'auto'; got 'fft'"):
         module(x, method="fft")
+
+
+@pytest.mark.parametrize("method", ["gemm", "auto"])
+def test_forward_keeps_no_state_between_calls(method):
+    """The buffers kept between calls (zero padding, channels-last layers)
+    give every call the result of a fresh module, whatever ran before:
+    other sizes, dtypes, batch sizes, kinds and methods."""
+    modules = [randomise(ContextModule(16, dilations=(1, 3, 2))),
+               randomise(ContextModule(8, "large", dilations=(2, 1)), seed=3)]
+    inputs = [random((1, 16, 21, 17), np.float32, 1), random((2, 16, 9, 30), np.float64, 2),
+              random((8, 13, 12), np.float32, 3), random((3, 8, 5, 5), np.float64, 4)]
+    calls = [(modules[0], inputs[0]), (modules[0], inputs[1]), (modules[1], inputs[2]),
+             (modules[1], inputs[3]), (modules[0], inputs[0]), (modules[1], inputs[2])]
+    first = {}
+    for module, x in calls:
+        out = module(x, method=method)
+        key = (id(module), id(x))
+        if key in first:
+            np.testing.assert_array_equal(out, first[key])
+        first[key] = out
+        exact = module(x.astype(np.float64), method="gemm")
+        tolerance = 2e-6 if x.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(out, exact, rtol=0, atol=tolerance * np.abs(exact).max())
+
+
+def test_forward_does_not_depend_on_the_thread_count(four_cores):
+    module = randomise(ContextModule(16, dilations=(1, 2, 4)))
+    x = random((2, 16, 23, 19), np.float32)
+    for method in ("gemm", "auto"):
+        serial = module(x, method=method, n_threads=1)
+        for n in (2, 3, 4, None):
+            np.testing.assert_array_equal(module(x, method=method, n_threads=n), serial)
+
+
+def test_forward_fuses_relu_without_a_pass_of_its_own():
+    """Each hidden layer's output is non-negative before the next reads it:
+    a module whose last layer is the identity returns relu(previous)."""
+    module = ContextModule(8, dilations=(2,))
+    rng = np.random.default_rng(9)
+    weights = module.weights
+    weights[0] = rng.standard_normal(weights[0].shape).astype(np.float32)
+    module.weights = weights
+    module.biases = [rng.standard_normal(8).astype(np.float32), np.zeros(8, np.float32)]
+    x = random((8, 12, 11), np.float32, 5)
+    hidden = conv2d(x, module.weights[0], module.biases[0], padding=2, dilation=2)
+    np.testing.assert_allclose(module(x), np.maximum(hidden, 0), rtol=0, atol=2e-6 * 8)

@@ -160,5 +160,30 @@ def test_method_errors():
 def test_zero_insert_bound_on_the_stuffed_input(monkeypatch):
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", "1000")
     x, weight = np.zeros((1, 1, 20, 20)), np.zeros((1, 1, 1, 1))
+    # the 30x30 output is within the bound, the 58x58 stuffed input is not
     with pytest.raises(ValueError, match="zero-inserted input would have 3364 pixels"):
-        conv_transpose2d(x, weight, stride=3, padding=0, method="zero_insert")
+        conv_transpose2d(x, weight, stride=3, padding=14, method="zero_insert")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_channels_last_methods_agree_with_the_reference(seed):
+    """The same over 8 to 12 channels per group, where 'subpixel' and the
+    stride-1 'zero_insert' run on channels-last pixels and 'auto' may take
+    Winograd for them."""
+    rng = np.random.default_rng(100 + seed)
+    checked = 0
+    for _ in range(25):
+        x, weight, bias, stride, padding, output_padding, g, dilation = random_case(rng)
+        cin, cout = g * int(rng.integers(8, 13)), g * int(rng.integers(8, 13))
+        x = rng.standard_normal((x.shape[0], cin, *x.shape[2:]))
+        weight = rng.standard_normal((cin, cout // g, *weight.shape[2:]))
+        bias = None if bias is None else rng.standard_normal(cout)
+        args = (stride, padding, output_padding, g, dilation)
+        expected = conv_transpose2d_ref(x, weight, bias, *args)
+        if 0 in expected.shape:
+            continue
+        for method in METHODS:
+            out = conv_transpose2d(x, weight, bias, *args, method=method)
+            assert relative_error(out, expected) < 1e-12, (method, args)
+        checked += 1
+    assert checked > 10

@@ -45,8 +45,9 @@ def test_bilinear_kernel_shape_symmetry_and_partition_of_unity(factor):
 @pytest.mark.parametrize("mode", ["reflect", "edge", "symmetric", "wrap", "constant"])
 @pytest.mark.parametrize("factor", [1, 2, 3, 4, 5, 8, (2, 3)], ids=str)
 def test_bilinear_transposed_conv_is_skimage_rescale(factor, mode):
-    """REFERENCE 3: extend by one pixel in the mode, transposed conv with
-    stride s and padding s // 2, crop s per side."""
+    """Resize as deconvolution (docs/algorithms.rst): extend by one pixel in
+    the mode, transposed conv with stride s and padding s // 2, crop s per
+    side."""
     fh, fw = factor if isinstance(factor, tuple) else (factor, factor)
     image = np.random.default_rng(1).random((2, 6, 7))
     pad = dict(mode=mode, constant_values=0.5) if mode == "constant" else dict(mode=mode)
@@ -145,8 +146,8 @@ def _by_definition(sub, x):
 
 
 def test_kernel_padding_exhaustive_1d_sweep():
-    """REFERENCE 4 verified over s = 1..4, k = 1..2s+2, every p < k, every
-    output_padding < s (here in 2-D with one trivial axis)."""
+    """Kernel padding (docs/algorithms.rst) over s = 1..4, k = 1..2s+2, every
+    p < k, every output_padding < s (in 2-D with one trivial axis)."""
     rng = np.random.default_rng(5)
     for s in range(1, 5):
         for k in range(1, 2 * s + 3):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from imgconv import batch_to_space, depth_to_space, space_to_batch, space_to_depth
+from out_contract import assert_refused, fresh_out, refused_outs
 
 
 def naive_depth_to_space(x, bh, bw, mode):
@@ -93,3 +94,54 @@ def test_errors():
         batch_to_space(np.zeros((4, 1, 2, 2)), 2, 2)
     with pytest.raises(ValueError, match="input must be 4-D"):
         space_to_batch(np.zeros((1, 4, 4)), 2)
+
+
+# ------------------------------------------------------------------ out= ---
+
+SHUFFLES = {
+    "depth_to_space-CRD": (lambda x, out=None: depth_to_space(x, (2, 3), out=out), (2, 12, 3, 5)),
+    "depth_to_space-DCR": (lambda x, out=None: depth_to_space(x, 2, "DCR", out=out), (1, 8, 4, 3)),
+    "space_to_depth-CRD": (lambda x, out=None: space_to_depth(x, (1, 2), out=out), (2, 3, 4, 6)),
+    "space_to_depth-DCR": (lambda x, out=None: space_to_depth(x, 3, "DCR", out=out), (3, 2, 6, 9)),
+}
+
+
+def _layouts(shape, dtype):
+    """Writeable outs of ``shape`` with odd strides, holding the sentinel."""
+    wide = fresh_out(tuple(2 * s for s in shape), dtype)
+    return {"contiguous": fresh_out(shape, dtype),
+            "fortran": np.asfortranarray(fresh_out(shape, dtype)),
+            "strided": wide[tuple(slice(None, None, 2) for _ in shape)],
+            "negative": fresh_out(shape, dtype)[..., ::-1]}
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["NCHW", "CHW"])
+@pytest.mark.parametrize("name", SHUFFLES)
+def test_out_receives_the_result_in_any_layout(name, batched):
+    call, shape = SHUFFLES[name]
+    x = np.random.default_rng(2).standard_normal(shape if batched else shape[1:])
+    expected = call(x)
+    for layout, out in _layouts(expected.shape, expected.dtype).items():
+        assert call(x, out) is out, layout
+        np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("name", SHUFFLES)
+def test_out_refusals_write_nothing(name):
+    call, shape = SHUFFLES[name]
+    x = np.arange(np.prod(shape), dtype=np.int16).reshape(shape)
+    expected = call(x)
+    assert expected.dtype == np.int16
+    cases = refused_outs(expected.shape, expected.dtype, contiguous=False)
+    for case, (out, error, match) in cases.items():
+        assert_refused(lambda o: call(x, o), out, error, match)
+
+
+def test_out_overlapping_the_input_is_refused():
+    x = np.arange(2 * 4 * 3 * 5.0).reshape(2, 4, 3, 5)
+    before = x.copy()
+    with pytest.raises(ValueError, match="out shares memory with an input"):
+        depth_to_space(x, 1, out=x)
+    with pytest.raises(ValueError, match="out shares memory with an input"):
+        space_to_depth(x[:, :2], 1, out=x[:, 1:3])
+    np.testing.assert_array_equal(x, before)
