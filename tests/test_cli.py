@@ -31,6 +31,9 @@ def _library_upscale(image, factor, **kwargs):
                            **kwargs)
 
 
+POSIX_MODES = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+
 @pytest.fixture
 def umask():
     """Set the process umask for one test, then restore it."""
@@ -448,6 +451,7 @@ def test_folders_suffix_and_batches(tmp_path):
         "p0_big.png", "p1_big.png", "p2_big.png"]
 
 
+@POSIX_MODES
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("mask", [0o022, 0o027, 0o077], ids=["022", "027", "077"])
 def test_new_outputs_get_the_mode_of_a_plain_open(tmp_path, command, mask, umask):
@@ -461,6 +465,7 @@ def test_new_outputs_get_the_mode_of_a_plain_open(tmp_path, command, mask, umask
     assert mode == stat.S_IMODE(os.stat(tmp_path / "plain").st_mode) == 0o666 & ~mask
 
 
+@POSIX_MODES
 @pytest.mark.parametrize("output", ["out.png", "out.tif", "out.npy"])
 def test_a_replaced_output_keeps_its_mode(tmp_path, output, umask):
     umask(0o022)
@@ -474,6 +479,7 @@ def test_a_replaced_output_keeps_its_mode(tmp_path, output, umask):
     assert target.read_bytes() != b"old"
 
 
+@POSIX_MODES
 def test_features_output_gets_the_mode_of_a_plain_open(tmp_path, umask):
     umask(0o002)
     source, _ = _file(tmp_path, "rgb8-png")
