@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+import imgconv
+
 from . import _validate as v
 from .atrous import B3_SPLINE
 from ._files import (ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, UserError, check_writable,
@@ -118,8 +120,6 @@ def upscale_pixels(image, factor, *, order=1, mode="reflect", n_threads=None,
     >>> upscale_pixels(np.array([[0, 255]], dtype=np.uint8), (1, 2), mode="edge")
     array([[  0,  64, 191, 255]], dtype=uint8)
     """
-    import imgconv
-
     def transform(array, channel_axis):
         return imgconv.upscale(array, factor, order=order, mode=mode,
                                channel_axis=channel_axis, preserve_dtype=True,
@@ -146,8 +146,6 @@ def resize_pixels(image, *, shape=None, scale=None, order=1, filter=None, anti_a
     >>> resize_pixels(np.array([[0, 100, 200, 250]], dtype=np.uint8), shape=(1, 2))
     array([[ 61, 217]], dtype=uint8)
     """
-    import imgconv
-
     options = dict(preserve_dtype=True, n_threads=n_threads, max_pixels=max_pixels)
     if filter is None:
         options.update(order=order, mode=mode,
@@ -183,8 +181,6 @@ def _resize_suffix(args):
 
 
 def cmd_resize(args):
-    import imgconv
-
     # Pillow's filters arrive with resize(filter=...); until then, one clear line
     if args.filter is not None and "filter" not in inspect.signature(imgconv.resize).parameters:
         raise UserError(f"--filter {args.filter}: this imgconv's resize has no filter= "
@@ -250,8 +246,6 @@ def filter_pixels(image, kernel, dilation=1, *, mode="reflect", as_float=False,
     """
     import skimage.util
 
-    import imgconv
-
     dtype = image.dtype
     work = image if dtype.kind == "f" else skimage.util.img_as_float(image)
 
@@ -305,8 +299,6 @@ def starlet_planes(image, n_scales, *, mode="mirror", n_threads=None, max_pixels
            [255, 255, 255, 255, 255],
            [255, 255, 255, 255, 255]], dtype=uint8)
     """
-    import imgconv
-
     planes = imgconv.starlet(image, n_scales, mode=mode, channel_axis=-1 if image.ndim == 3
                              else None, n_threads=n_threads, max_pixels=max_pixels)
     return planes, {"imgconv": STARLET_TAG, "dtype": image.dtype.str, "mode": mode}
@@ -315,8 +307,6 @@ def starlet_planes(image, n_scales, *, mode="mirror", n_threads=None, max_pixels
 def starlet_image(planes, metadata, *, n_threads=None):
     """The image rebuilt from starlet planes (:func:`imgconv.istarlet`), as the
     dtype recorded in ``metadata`` (float when none was)."""
-    import imgconv
-
     image = imgconv.istarlet(planes, n_threads=n_threads)
     dtype = metadata.get("dtype")
     return image if dtype is None else from_float(image, dtype)
@@ -361,8 +351,6 @@ def cmd_demo(args):
     import skimage.data
     from skimage.transform import rescale
 
-    import imgconv
-
     image = skimage.data.astronaut()                      # ships with scikit-image
     factor = args.factor
     out_dir = Path(args.out_dir)
@@ -393,8 +381,6 @@ def cmd_demo(args):
 # ----------------------------------------------------------------- features
 
 def cmd_features(args):
-    import imgconv
-
     out = Path(args.output)
     # the output's problems are found before the (long) computation
     if out.suffix.lower() not in (".npy", ".tif", ".tiff"):
