@@ -2,24 +2,19 @@
 
 Tensor operations follow PyTorch (``conv2d``, ``conv_transpose2d``); image
 operations follow scikit-image. See the documentation for the conventions.
+
+The compiled kernels are loaded at the best instruction-set level this CPU
+runs (``IMGCONV_CPU`` overrides it); :func:`show_config` tells which.
 """
-from ._ext import runtime as _runtime
-
-if not _runtime.cpu_runs_kernels():
-    raise ImportError(
-        f"imgconv's kernels were compiled for {_runtime.instruction_set()} (AVX2, FMA), "
-        "which this CPU lacks; reinstall imgconv with IMGCONV_PORTABLE=1 set "
-        "(and pip's --no-cache-dir, so that the wheel built elsewhere is not reused)"
-    )
-
-from .atrous import atrous_filter, istarlet, multiscale_features, starlet  # noqa: E402
-from .context import ContextModule  # noqa: E402
-from .conv import conv2d, conv_transpose2d  # noqa: E402
-from .interpolate import interpolate  # noqa: E402
-from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kernel  # noqa: E402
-from .lipschitz import conv_lipschitz  # noqa: E402
-from .resize import rescale, resize, upscale  # noqa: E402
-from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth  # noqa: E402
+from ._config import show_config
+from .atrous import atrous_filter, istarlet, multiscale_features, starlet
+from .context import ContextModule
+from .conv import conv2d, conv_transpose2d
+from .interpolate import interpolate
+from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kernel
+from .lipschitz import conv_lipschitz
+from .resize import rescale, resize, upscale
+from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
 
 __version__ = "0.1.0"
 
@@ -44,4 +39,5 @@ __all__ = [
     "resize",
     "rescale",
     "interpolate",
+    "show_config",
 ]

@@ -4,6 +4,9 @@
 #   scripts/run_checked.sh asan  [pytest args]   AddressSanitizer (raw-pointer overruns too)
 # The build is made in a scratch copy of the working tree, so the normal
 # in-place or editable build stays as it is. Exits with pytest's status.
+# The checks are in the C that Cython writes, the same for every CPU level,
+# and -O0 does not vectorise: the baseline alone is built unless
+# IMGCONV_CPU_LEVELS says otherwise.
 set -euo pipefail
 kind=${1:-}
 shift || true
@@ -20,7 +23,8 @@ git -C "$root" ls-files -z --cached --others --exclude-standard \
     | tar -C "$root" --null --ignore-failed-read -T - -cf - | tar -C "$work" -xf -
 
 cd "$work"
-env "${build_env[@]}" python setup.py -q build_ext --inplace >build.log 2>&1 \
+env "${build_env[@]}" IMGCONV_CPU_LEVELS="${IMGCONV_CPU_LEVELS:-baseline}" \
+    python setup.py -q build_ext --inplace >build.log 2>&1 \
     || { cat build.log; exit 1; }
 
 run_env=()

@@ -1,0 +1,1 @@
+"""Kernel modules compiled for the architecture's baseline (see ``imgconv._ext``)."""
