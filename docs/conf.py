@@ -2,12 +2,14 @@
 import os
 import sys
 
+import imgconv
+
 sys.path.insert(0, os.path.abspath("."))   # docs/_figures.py for the plot directives
 
 project = "imgconv"
 author = "imgconv developers"
 copyright = "imgconv developers"
-release = version = "0.1.0"
+release = version = imgconv.__version__
 
 extensions = [
     "sphinx.ext.autodoc",

@@ -5,6 +5,7 @@ import sys
 from . import _ext
 from ._ext import runtime
 from ._threads import effective_n_threads
+from ._version import __version__
 
 
 def _libraries(user_api):
@@ -76,7 +77,6 @@ def show_config(mode="stdout"):
     if mode == "dicts":
         return config
     build, run = config["build"], config["runtime"]
-    from . import __version__
 
     lines = [
         f"imgconv {__version__} ({os.path.dirname(os.path.abspath(__file__))})",
