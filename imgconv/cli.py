@@ -7,7 +7,6 @@ traceback. The file handling (reading, bit depth, alpha, atomic writes, the
 per-file loop) is shared by every command, in ``imgconv._files``.
 """
 import argparse
-import inspect
 import re
 import sys
 import time
@@ -181,11 +180,6 @@ def _resize_suffix(args):
 
 
 def cmd_resize(args):
-    # Pillow's filters arrive with resize(filter=...); until then, one clear line
-    if args.filter is not None and "filter" not in inspect.signature(imgconv.resize).parameters:
-        raise UserError(f"--filter {args.filter}: this imgconv's resize has no filter= "
-                        "(Pillow's filters) yet; use --order")
-
     def compute(image, limit):
         shape = _longest_side(image, args.max_side) if args.max_side else args.size
         order = 1 if args.order is None else args.order
