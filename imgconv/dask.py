@@ -458,7 +458,7 @@ def _resample_chunks(plan, x, tables, out_chunks, dtype, *, scale=1.0, image_ran
 
     graph = {}
     for block in np.ndindex(*[len(c) for c in out_chunks]):
-        parts, picks, local = [], [], {}
+        parts, spans, picks, local = [], [], [], {}
         for a, b in enumerate(block):
             o0, o1 = out_edges[a][b], out_edges[a][b + 1]
             if a in tables:
@@ -467,13 +467,14 @@ def _resample_chunks(plan, x, tables, out_chunks, dtype, *, scale=1.0, image_ran
                 local[a] = (local_index, weight[o0:o1])
             else:
                 lines = np.arange(o0, o1)
-            chunk_ids, pick = _chunk_picks(lines, edges[a])
+            chunk_ids, chunk_spans, pick = _chunk_picks(lines, edges[a])
             parts.append(chunk_ids)
+            spans.append(chunk_spans)
             picks.append(pick)
         keys = np.empty([len(p) for p in parts], dtype=object)
         for where in np.ndindex(*keys.shape):
             keys[where] = (x.name,) + tuple(parts[a][w] for a, w in enumerate(where))
-        graph[(name,) + block] = (task, keys.tolist(), picks, local, bounds.key)
+        graph[(name,) + block] = (task, keys.tolist(), spans, picks, local, bounds.key)
     layers = HighLevelGraph.from_collections(name, graph, dependencies=[x, bounds])
     return da.Array(layers, name, out_chunks, dtype=dtype,
                     meta=np.empty((0,) * len(out_chunks), dtype))
@@ -490,33 +491,45 @@ def _local_lines(index):
 
 
 def _chunk_picks(lines, edges):
-    """The chunks holding sorted ``lines`` (edges: chunk boundaries), and the
-    lines' positions in those chunks put end to end: a slice when they are
-    consecutive, else an index array."""
+    """Where sorted ``lines`` lie (edges: chunk boundaries): the chunks that
+    hold them, the span of each chunk they use (``slice``), and the lines'
+    positions in those spans put end to end (a slice when consecutive, else
+    an index array)."""
     chunk_of = np.searchsorted(edges, lines, side="right") - 1
     parts = np.unique(chunk_of)
-    starts = np.concatenate([[0], np.cumsum(np.diff(edges)[parts])[:-1]])
+    local = lines - edges[chunk_of]
+    spans = [slice(int(local[chunk_of == p].min()), int(local[chunk_of == p].max()) + 1)
+             for p in parts]
+    lengths = np.array([s.stop - s.start for s in spans])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     owner = np.searchsorted(parts, chunk_of)
-    pick = starts[owner] + lines - edges[parts[owner]]
+    pick = starts[owner] + local - np.array([s.start for s in spans])[owner]
     if pick.size and (np.diff(pick) == 1).all():
         pick = slice(int(pick[0]), int(pick[-1]) + 1)
-    return parts.tolist(), pick
+    return parts.tolist(), spans, pick
 
 
-def _assemble(blocks):
-    """np.block of a nested list of chunks, without copying a single chunk."""
-    single = blocks
+def _assemble(blocks, spans):
+    """The chunks, each cut to its spans along every axis, joined (np.block);
+    a single chunk is only sliced, never copied."""
+    def cut(node, depth, index):
+        if isinstance(node, list):
+            return [cut(child, depth + 1, index + (k,)) for k, child in enumerate(node)]
+        return node[tuple(spans[a][k] for a, k in enumerate(index))]
+
+    pieces = cut(blocks, 0, ())
+    single = pieces
     while isinstance(single, list) and len(single) == 1:
         single = single[0]
-    return single if not isinstance(single, list) else np.block(blocks)
+    return single if not isinstance(single, list) else np.block(pieces)
 
 
-def _chunk(plan, blocks, picks, local, image_range, *, scale, n_threads):
+def _chunk(plan, blocks, spans, picks, local, image_range, *, scale, n_threads):
     """One output chunk: the region of the input the taps read, then the
     plan's passes on it."""
     from . import _resample as rs
 
-    region = _assemble(blocks)
+    region = _assemble(blocks, spans)
     for a, pick in enumerate(picks):
         if isinstance(pick, slice):
             if pick != slice(0, region.shape[a]):
