@@ -431,13 +431,15 @@ cdef inline void column_interior(const src_t* src, Py_ssize_t channels, Py_ssize
     for the rest, with the common channel counts (1, 3) and tap counts (2, 4)
     as constants once inlined, so that the compiler unrolls them."""
     cdef Py_ssize_t lo = cols.lo, hi = cols.hi
-    if cols.form == FORM_PHASES:
+    if cols.form == FORM_PHASES and not (channels == 1 and cols.factor != 2):
         phase_pass(src, channels, limit, cols.factor, lo // cols.factor, hi // cols.factor,
                    taps, m, index, weight, scale, dst)
         return
-    lo = simd_columns(src, channels, limit, cols.form == FORM_WINDOW, taps, m, index, weight,
+    # (gray phases of other factors are windows too: the SIMD window loop,
+    # in-register permutes, beats the scalar phase loop there)
+    lo = simd_columns(src, channels, limit, cols.form != FORM_TAPS, taps, m, index, weight,
                       lo, hi, scale, dst)
-    if cols.form == FORM_WINDOW:
+    if cols.form != FORM_TAPS:
         if channels == 1 and taps == 2:
             window_pass(src, 1, lo, hi, 2, m, index, weight, scale, dst)
         elif channels == 3 and taps == 2:
