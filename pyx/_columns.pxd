@@ -118,6 +118,23 @@ cdef extern from *:
         const __m256 sc = _mm256_set1_ps(scale);                                            \\
         const ptrdiff_t last = limit - 1 - IMGCONV_OVERREAD(T);                             \\
         (void)sc;                                                                           \\
+        if (IMGCONV_PERMUTES_F32(SUF) && window && taps == 2) {                             \\
+            /* linear interpolation while enlarging: a tight loop of its own */            \\
+            const float* s = (const float*)(const void*)src;                               \\
+            const __m256i one = _mm256_set1_epi32(1);                                      \\
+            for (; o + 8 <= o1; o += 8) {                                                  \\
+                const int32_t f0 = index[o];                                               \\
+                if (index[o + 7] - f0 > 6 || f0 + 8 > limit) break;                        \\
+                __m256 row = _mm256_loadu_ps(s + f0);                                      \\
+                __m256i rel = _mm256_sub_epi32(                                            \\
+                    _mm256_loadu_si256((const __m256i*)(index + o)), _mm256_set1_epi32(f0)); \\
+                __m256 a = _mm256_permutevar8x32_ps(row, rel);                             \\
+                __m256 b = _mm256_permutevar8x32_ps(row, _mm256_add_epi32(rel, one));      \\
+                _mm256_storeu_ps(dst + o, _mm256_add_ps(                                    \\
+                    _mm256_mul_ps(_mm256_loadu_ps(weight + o), a),                         \\
+                    _mm256_mul_ps(_mm256_loadu_ps(weight + m + o), b)));                   \\
+            }                                                                              \\
+        }                                                                                  \\
         for (; o + 8 <= o1; o += 8) {                                                       \\
             __m256i base = _mm256_loadu_si256((const __m256i*)(index + o));                 \\
             int k, t;                                                                       \\
@@ -129,6 +146,21 @@ cdef extern from *:
                 if ((window ? high + taps - 1 : high) > last) break;                        \\
             }                                                                               \\
             __m256 v, acc;                                                                  \\
+            if (IMGCONV_PERMUTES_F32(SUF) && window && index[o + 7] - index[o] + taps <= 8       \\
+                    && index[o] + 8 <= limit) {                                             \\
+                /* enlarging: eight outputs read within eight pixels, one permute */        \\
+                const float* s0 = (const float*)(const void*)src + index[o];                \\
+                __m256 row = _mm256_loadu_ps(s0);                                           \\
+                __m256i rel = _mm256_sub_epi32(base, _mm256_set1_epi32(index[o]));          \\
+                acc = _mm256_mul_ps(_mm256_loadu_ps(weight + o),                            \\
+                                    _mm256_permutevar8x32_ps(row, rel));                    \\
+                for (t = 1; t < taps; t++) {                                                \\
+                    v = _mm256_permutevar8x32_ps(row, _mm256_add_epi32(rel, _mm256_set1_epi32(t))); \\
+                    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(weight + t*m + o), v)); \\
+                }                                                                           \\
+                _mm256_storeu_ps(dst + o, acc);                                             \\
+                continue;                                                                   \\
+            }                                                                               \\
             if (IMGCONV_PERMUTES_F32(SUF) && window && index[o + 7] - index[o] + taps <= 16      \\
                     && index[o] + 16 <= limit) {                                            \\
                 const float* s0 = (const float*)(const void*)src + index[o];                \\

@@ -44,6 +44,23 @@ cdef extern from *:
     #if IMGCONV_SSE2
         const __m128 a = _mm_set1_ps(w0), b = _mm_set1_ps(w1);
         const __m128 l = _mm_set1_ps(lo), h = _mm_set1_ps(hi);
+    #if defined(__AVX__)
+        const __m256 a8 = _mm256_set1_ps(w0), b8 = _mm256_set1_ps(w1);
+        const __m256 l8 = _mm256_set1_ps(lo), h8 = _mm256_set1_ps(hi);
+        for (; j < n && ((uintptr_t)(out + j) & 31); j++) {
+            float v = w0 * h0[j] + w1 * h1[j];
+            out[j] = clip ? imgconv_clip_f(v, lo, hi) : v;
+        }
+        if (clip)
+            for (; j + 8 <= n; j += 8)
+                _mm256_stream_ps(out + j, _mm256_min_ps(h8, _mm256_max_ps(l8, _mm256_add_ps(
+                    _mm256_mul_ps(a8, _mm256_loadu_ps(h0 + j)),
+                    _mm256_mul_ps(b8, _mm256_loadu_ps(h1 + j))))));
+        else
+            for (; j + 8 <= n; j += 8)
+                _mm256_stream_ps(out + j, _mm256_add_ps(_mm256_mul_ps(a8, _mm256_loadu_ps(h0 + j)),
+                                                        _mm256_mul_ps(b8, _mm256_loadu_ps(h1 + j))));
+    #endif
         for (; j < n && ((uintptr_t)(out + j) & 15); j++) {
             float v = w0 * h0[j] + w1 * h1[j];
             out[j] = clip ? imgconv_clip_f(v, lo, hi) : v;
