@@ -537,13 +537,40 @@ cdef inline acc_t* cached_row(const src_t* plane, Py_ssize_t row, Py_ssize_t sta
 cdef inline void blend_rows(const src_t* plane, const int* rows,
                             const acc_t* weights, Py_ssize_t taps, Py_ssize_t n,
                             const Source* source, acc_t* line) noexcept nogil:
-    """line = sum_t weights[t] * input row rows[t] (row -1: cval), n elements."""
-    cdef Py_ssize_t t, j
-    cdef acc_t w
+    """line = sum_t weights[t] * input row rows[t] (row -1: cval), n elements,
+    in tap order. Four rows at a time where they lie inside the image, so
+    that the line is loaded and stored once per four taps (the sums are the
+    tap-by-tap sums)."""
+    cdef Py_ssize_t t = 0, j
+    cdef acc_t w, w0, w1, w2, w3
     cdef acc_t scale = <acc_t> source.scale
     cdef acc_t cval = <acc_t> source.cval
     cdef const src_t* src
-    for t in range(taps):
+    cdef const src_t* s0
+    cdef const src_t* s1
+    cdef const src_t* s2
+    cdef const src_t* s3
+    while t < taps:
+        if t + 4 <= taps and rows[t] >= 0 and rows[t + 1] >= 0 and rows[t + 2] >= 0 \
+                and rows[t + 3] >= 0:
+            s0 = plane + rows[t] * n
+            s1 = plane + rows[t + 1] * n
+            s2 = plane + rows[t + 2] * n
+            s3 = plane + rows[t + 3] * n
+            w0 = weights[t]
+            w1 = weights[t + 1]
+            w2 = weights[t + 2]
+            w3 = weights[t + 3]
+            if t == 0:
+                for j in range(n):
+                    line[j] = (((w0 * load(s0, j, scale) + w1 * load(s1, j, scale))
+                                + w2 * load(s2, j, scale)) + w3 * load(s3, j, scale))
+            else:
+                for j in range(n):
+                    line[j] = ((((line[j] + w0 * load(s0, j, scale)) + w1 * load(s1, j, scale))
+                                + w2 * load(s2, j, scale)) + w3 * load(s3, j, scale))
+            t += 4
+            continue
         w = weights[t]
         if rows[t] < 0:
             if t == 0:
@@ -552,14 +579,15 @@ cdef inline void blend_rows(const src_t* plane, const int* rows,
             else:
                 for j in range(n):
                     line[j] = line[j] + w * cval
-            continue
-        src = plane + rows[t] * n
-        if t == 0:
-            for j in range(n):
-                line[j] = w * load(src, j, scale)
         else:
-            for j in range(n):
-                line[j] = line[j] + w * load(src, j, scale)
+            src = plane + rows[t] * n
+            if t == 0:
+                for j in range(n):
+                    line[j] = w * load(src, j, scale)
+            else:
+                for j in range(n):
+                    line[j] = line[j] + w * load(src, j, scale)
+        t += 1
 
 
 def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
