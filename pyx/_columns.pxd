@@ -256,6 +256,14 @@ cdef extern from *:
         const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int)channels),                  \\
                                              _mm_setr_epi32(0, 1, 2, 3));                    \\
         const ptrdiff_t last = limit - 4;                                                   \\
+        if (window && taps == 2)     /* linear interpolation: its own tight loop */         \\
+            for (; o < o1; o++) {                                                           \\
+                const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                         \\
+                if (p + channels > last) return o;                                          \\
+                _mm_maskstore_ps(dst + o * channels, mask, _mm_add_ps(                          \\
+                    _mm_mul_ps(_mm_set1_ps(weight[o]), SCALED(LOAD(src + p))),                 \\
+                    _mm_mul_ps(_mm_set1_ps(weight[m + o]), SCALED(LOAD(src + p + channels))))); \\
+            }                                                                               \\
         for (; o < o1; o++) {                                                               \\
             int t; ptrdiff_t p;                                                             \\
             for (t = 0; t < taps; t++) {                                                    \\
@@ -277,6 +285,14 @@ cdef extern from *:
         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),               \\
                                                 _mm256_setr_epi64x(0, 1, 2, 3));             \\
         const ptrdiff_t last = limit - 4;                                                   \\
+        if (window && taps == 2)     /* linear interpolation: its own tight loop */         \\
+            for (; o < o1; o++) {                                                           \\
+                const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                         \\
+                if (p + channels > last) return o;                                          \\
+                _mm256_maskstore_pd(dst + o * channels, mask, _mm256_add_pd(                          \\
+                    _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p))),                 \\
+                    _mm256_mul_pd(_mm256_set1_pd(weight[m + o]), SCALED(LOAD(src + p + channels))))); \\
+            }                                                                               \\
         for (; o < o1; o++) {                                                               \\
             int t; ptrdiff_t p;                                                             \\
             for (t = 0; t < taps; t++) {                                                    \\

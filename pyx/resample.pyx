@@ -230,8 +230,17 @@ cdef inline void blend2(const acc_t* h0, const acc_t* h1, acc_t w0, acc_t w1,
     rounding for uint8)."""
     cdef Py_ssize_t j
     cdef dst_t kind = 0
+    cdef double tmp[256]
+    cdef Py_ssize_t j0, k
     if dst_t is uchar and acc_t is float and unit == 0:
         blend_u8(h0, h1, w0, w1, n, lo, hi, out)
+    elif dst_t is uchar and acc_t is double:
+        # blended a block at a time, then the vectorised uint8 store
+        for j0 in range(0, n, 256):
+            k = min(256, n - j0)
+            for j in range(k):
+                tmp[j] = w0 * h0[j0 + j] + w1 * h1[j0 + j]
+            store_u8_f64(tmp, k, lo, hi, unit, out + j0)
     elif dst_t is float and acc_t is float and stream:
         stream_blend_f(h0, h1, w0, w1, n, lo, hi, clip, out)
     elif dst_t is double and acc_t is double and stream:
