@@ -289,6 +289,30 @@ cdef extern from *:
     static void imgconv_into_lines_f(const float* c, Py_ssize_t n, Py_ssize_t count,
                                      double* block) {
         Py_ssize_t i = 0, j, k;
+    #if defined(__AVX__)
+        Py_ssize_t j4 = count & ~(Py_ssize_t)3;
+        for (; i + 8 <= n; i += 8) {
+            for (j = 0; j < j4; j += 4) {
+                /* 4 lines x 8 floats: two 4x4 tiles of doubles */
+                for (k = 0; k < 8; k += 4) {
+                    __m256d r0 = _mm256_cvtps_pd(_mm_loadu_ps(c + j * n + i + k));
+                    __m256d r1 = _mm256_cvtps_pd(_mm_loadu_ps(c + (j + 1) * n + i + k));
+                    __m256d r2 = _mm256_cvtps_pd(_mm_loadu_ps(c + (j + 2) * n + i + k));
+                    __m256d r3 = _mm256_cvtps_pd(_mm_loadu_ps(c + (j + 3) * n + i + k));
+                    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+                    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+                    double* d = block + (i + k) * count + j;
+                    _mm256_storeu_pd(d, _mm256_permute2f128_pd(t0, t2, 0x20));
+                    _mm256_storeu_pd(d + count, _mm256_permute2f128_pd(t1, t3, 0x20));
+                    _mm256_storeu_pd(d + 2 * count, _mm256_permute2f128_pd(t0, t2, 0x31));
+                    _mm256_storeu_pd(d + 3 * count, _mm256_permute2f128_pd(t1, t3, 0x31));
+                }
+            }
+            for (; j < count; j++)
+                for (k = 0; k < 8; k++)
+                    block[(i + k) * count + j] = c[j * n + i + k];
+        }
+    #endif
         for (; i + 8 <= n; i += 8)
             for (j = 0; j < count; j++)
                 for (k = 0; k < 8; k++)
@@ -301,6 +325,32 @@ cdef extern from *:
     static void imgconv_from_lines_f(const double* block, Py_ssize_t n, Py_ssize_t count,
                                      float* c) {
         Py_ssize_t i = 0, j, k;
+    #if defined(__AVX__)
+        Py_ssize_t j4 = count & ~(Py_ssize_t)3;
+        for (; i + 8 <= n; i += 8) {
+            for (j = 0; j < j4; j += 4) {
+                for (k = 0; k < 8; k += 4) {
+                    const double* s = block + (i + k) * count + j;
+                    __m256d r0 = _mm256_loadu_pd(s), r1 = _mm256_loadu_pd(s + count);
+                    __m256d r2 = _mm256_loadu_pd(s + 2 * count);
+                    __m256d r3 = _mm256_loadu_pd(s + 3 * count);
+                    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+                    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+                    _mm_storeu_ps(c + j * n + i + k,
+                                  _mm256_cvtpd_ps(_mm256_permute2f128_pd(t0, t2, 0x20)));
+                    _mm_storeu_ps(c + (j + 1) * n + i + k,
+                                  _mm256_cvtpd_ps(_mm256_permute2f128_pd(t1, t3, 0x20)));
+                    _mm_storeu_ps(c + (j + 2) * n + i + k,
+                                  _mm256_cvtpd_ps(_mm256_permute2f128_pd(t0, t2, 0x31)));
+                    _mm_storeu_ps(c + (j + 3) * n + i + k,
+                                  _mm256_cvtpd_ps(_mm256_permute2f128_pd(t1, t3, 0x31)));
+                }
+            }
+            for (; j < count; j++)
+                for (k = 0; k < 8; k++)
+                    c[j * n + i + k] = (float)block[(i + k) * count + j];
+        }
+    #endif
         for (; i + 8 <= n; i += 8)
             for (j = 0; j < count; j++)
                 for (k = 0; k < 8; k++)
