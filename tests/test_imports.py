@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "imgconv"
+import imgconv
+
+# the package under test, where it is installed (the sources beside the tests
+# when it is an editable install, site-packages when it is a wheel)
+PACKAGE = Path(imgconv.__file__).resolve().parent
 
 
 def module_names(root):
