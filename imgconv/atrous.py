@@ -315,7 +315,7 @@ def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
     return np.ascontiguousarray(np.moveaxis(out, 1, axis + 1))
 
 
-def istarlet(coefficients, *, n_threads=None):
+def istarlet(coefficients, *, n_threads=None, max_pixels=None):
     """Image from its starlet coefficients: the sum of all planes.
 
     Summed from the coarse plane to the finest details, so that each partial
@@ -330,6 +330,9 @@ def istarlet(coefficients, *, n_threads=None):
         kept, float16 is summed in float32, integers and bool in float64.
     n_threads : int, optional
         Threads to use: None for all cores, negative to count from the end.
+    max_pixels : int, optional
+        Largest number of pixels of the image (``coefficients.shape[1:]``, its
+        channels included) accepted, as in :func:`starlet`.
 
     Returns
     -------
@@ -352,6 +355,7 @@ def istarlet(coefficients, *, n_threads=None):
         raise ValueError(
             f"coefficients must not have empty dimensions, got shape {array.shape}"
         )
+    v.check_output_pixels(array.shape[1:], max_pixels, what="image")
     n = effective_n_threads(n_threads)
     planes = v.as_compute_array(array, v.float_dtype_for(array.dtype))
     out = np.empty(array.shape[1:], planes.dtype)

@@ -234,7 +234,7 @@ class ContextModule:
 
     # ------------------------------------------------------------ forward ---
 
-    def forward(self, input, *, method="gemm", n_threads=None):
+    def forward(self, input, *, method="gemm", n_threads=None, max_pixels=None):
         """Apply the module to ``input`` (N, C, H, W) or (C, H, W).
 
         float32 and float64 are kept; float16 computes in float32, integers
@@ -247,6 +247,8 @@ class ContextModule:
         F(2x2, 3x3), fewer multiplications for a few more units of rounding.
         The input is validated and rearranged once for the whole stack; the
         bias and the ReLU of a layer are applied as it writes its output.
+        ``max_pixels`` bounds the height x width of the input (and so of every
+        layer's output) as in :func:`imgconv.conv2d`.
 
         Examples
         --------
@@ -262,6 +264,7 @@ class ContextModule:
                 f"input must have {self.channels} channels (axis {array.ndim - 3}), got "
                 f"shape {array.shape}"
             )
+        v.check_output_pixels(array.shape[-2:], max_pixels)
         batched = array.ndim == 4
         dtype = v.float_dtype_for(array.dtype)
         x = v.as_compute_array(array if batched else array[None], dtype)

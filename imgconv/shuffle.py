@@ -46,7 +46,7 @@ def _output(out, shape, dtype, batched, input):
     return out, (out if batched else out[None])
 
 
-def depth_to_space(input, block_size, mode="CRD", *, out=None):
+def depth_to_space(input, block_size, mode="CRD", *, max_pixels=None, out=None):
     """Move blocks of channels into blocks of pixels.
 
     ``(N, C*bh*bw, H, W) -> (N, C, H*bh, W*bw)`` (also unbatched ``(C*bh*bw, H, W)``).
@@ -62,6 +62,10 @@ def depth_to_space(input, block_size, mode="CRD", *, out=None):
         ``out[n, c, h*bh + y, w*bw + x] = in[n, (c*bh + y)*bw + x, h, w]``.
         'DCR' (depth, column, row; TensorFlow's ``depth_to_space``, ONNX's
         default): ``out[n, c, h*bh + y, w*bw + x] = in[n, (y*bw + x)*C + c, h, w]``.
+    max_pixels : int, optional
+        Bound on the output's pixels, height x width (default:
+        ``IMGCONV_MAX_PIXELS`` or 178,956,970), checked before anything is
+        allocated.
     out : ndarray, optional
         Where to write the result: a writeable array (any strides) of exactly
         the result's shape and dtype that shares no memory with the input.
@@ -90,6 +94,7 @@ def depth_to_space(input, block_size, mode="CRD", *, out=None):
             f"got {depth} channels (input shape {np.shape(input)})"
         )
     c = depth // (bh * bw)
+    v.check_output_pixels((h * bh, w * bw), max_pixels)
     result, target = _output(out, (n, c, h * bh, w * bw), x.dtype, batched, input)
     if mode == "CRD":
         blocks = x.reshape(n, c, bh, bw, h, w).transpose(0, 1, 4, 2, 5, 3)
@@ -100,7 +105,7 @@ def depth_to_space(input, block_size, mode="CRD", *, out=None):
     return result
 
 
-def space_to_depth(input, block_size, mode="CRD", *, out=None):
+def space_to_depth(input, block_size, mode="CRD", *, max_pixels=None, out=None):
     """Move blocks of pixels into channels: the inverse of :func:`depth_to_space`.
 
     ``(N, C, H*bh, W*bw) -> (N, C*bh*bw, H, W)``, with the same ``mode``
@@ -115,6 +120,8 @@ def space_to_depth(input, block_size, mode="CRD", *, out=None):
     mode : {'CRD', 'DCR'}, optional
         Channel order of the output, as in :func:`depth_to_space` ('CRD':
         torch's ``pixel_unshuffle``).
+    max_pixels : int, optional
+        As in :func:`depth_to_space`.
     out : ndarray, optional
         As in :func:`depth_to_space`.
 
@@ -139,6 +146,7 @@ def space_to_depth(input, block_size, mode="CRD", *, out=None):
             f"got {hh}x{ww} (input shape {np.shape(input)})"
         )
     h, w = hh // bh, ww // bw
+    v.check_output_pixels((h, w), max_pixels)
     result, target = _output(out, (n, c * bh * bw, h, w), x.dtype, batched, input)
     blocks = x.reshape(n, c, h, bh, w, bw)
     if mode == "CRD":
@@ -157,7 +165,7 @@ def _check_margins(margins, name):
     return (a, a), (b, b)
 
 
-def space_to_batch(input, block_size, paddings=0):
+def space_to_batch(input, block_size, paddings=0, *, max_pixels=None):
     """Zero-pad, then move each phase of a ``block_size`` grid into the batch.
 
     TensorFlow's ``space_to_batch_nd`` in NCHW: with ``xp`` the input padded by
@@ -171,6 +179,8 @@ def space_to_batch(input, block_size, paddings=0):
     block_size : int or (int, int)
     paddings : int, (int, int) or ((top, bottom), (left, right)), optional
         The padded height and width must be multiples of the block size.
+    max_pixels : int, optional
+        Bound on the padded height x width, as in :func:`depth_to_space`.
 
     Returns
     -------
@@ -203,14 +213,14 @@ def space_to_batch(input, block_size, paddings=0):
             f"padded size {hp}x{wp} (input {h}x{w}, paddings (({pt}, {pb}), ({pl}, {pr}))) "
             f"must be a multiple of block_size ({bh}, {bw})"
         )
-    v.check_output_pixels((hp, wp), what="padded input")
+    v.check_output_pixels((hp, wp), max_pixels, what="padded input")
     padded = np.zeros((n, c, hp, wp), x.dtype)
     padded[:, :, pt:pt + h, pl:pl + w] = x
     blocks = padded.reshape(n, c, hp // bh, bh, wp // bw, bw).transpose(3, 5, 0, 1, 2, 4)
     return np.ascontiguousarray(blocks).reshape(bh * bw * n, c, hp // bh, wp // bw)
 
 
-def batch_to_space(input, block_size, crops=0):
+def batch_to_space(input, block_size, crops=0, *, max_pixels=None):
     """Interleave the batch's phases back into space, then crop: the inverse of
     :func:`space_to_batch` (``batch_to_space(space_to_batch(x, b, p), b, p) == x``).
 
@@ -219,6 +229,8 @@ def batch_to_space(input, block_size, crops=0):
     input : array_like, shape (bh*bw*N, C, H, W)
     block_size : int or (int, int)
     crops : int, (int, int) or ((top, bottom), (left, right)), optional
+    max_pixels : int, optional
+        As in :func:`depth_to_space`.
 
     Returns
     -------
@@ -247,5 +259,6 @@ def batch_to_space(input, block_size, crops=0):
             f"result"
         )
     n = nb // (bh * bw)
+    v.check_output_pixels((h * bh - ct - cb, w * bw - cl - cr), max_pixels)
     full = x.reshape(bh, bw, n, c, h, w).transpose(2, 3, 4, 0, 5, 1).reshape(n, c, h * bh, w * bw)
     return np.ascontiguousarray(full[:, :, ct:h * bh - cb, cl:w * bw - cr])

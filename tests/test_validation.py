@@ -182,6 +182,41 @@ def test_max_pixels_from_argument_environment_and_default(monkeypatch):
         v.max_pixels_limit(0)
 
 
+# every public function that allocates an image-sized result takes max_pixels=
+# and refuses a result beyond it before computing anything
+_IMAGE = np.zeros((6, 6))
+_TENSOR = np.zeros((1, 4, 6, 6))
+MAX_PIXELS_CALLS = {
+    "upscale": lambda m: imgconv.upscale(_IMAGE, 2, max_pixels=m),
+    "resize": lambda m: imgconv.resize(_IMAGE, (9, 9), max_pixels=m),
+    "rescale": lambda m: imgconv.rescale(_IMAGE, 1.5, max_pixels=m),
+    "interpolate": lambda m: imgconv.interpolate(_TENSOR, scale_factor=2, max_pixels=m),
+    "atrous_filter": lambda m: imgconv.atrous_filter(_IMAGE, np.ones((3, 3)), 2, max_pixels=m),
+    "starlet": lambda m: imgconv.starlet(_IMAGE, 2, max_pixels=m),
+    "istarlet": lambda m: imgconv.istarlet(np.zeros((3, 6, 6)), max_pixels=m),
+    "multiscale_features": lambda m: imgconv.multiscale_features(_IMAGE, n_scales=2,
+                                                                 max_pixels=m),
+    "conv2d": lambda m: imgconv.conv2d(_TENSOR, np.zeros((2, 4, 3, 3)), max_pixels=m),
+    "conv_transpose2d": lambda m: imgconv.conv_transpose2d(_TENSOR, np.zeros((4, 2, 2, 2)),
+                                                           stride=2, max_pixels=m),
+    "depth_to_space": lambda m: imgconv.depth_to_space(_TENSOR, 2, max_pixels=m),
+    "space_to_depth": lambda m: imgconv.space_to_depth(_TENSOR, 2, max_pixels=m),
+    "space_to_batch": lambda m: imgconv.space_to_batch(_TENSOR, 2, max_pixels=m),
+    "batch_to_space": lambda m: imgconv.batch_to_space(np.zeros((4, 1, 3, 3)), 2, max_pixels=m),
+    "ContextModule": lambda m: imgconv.ContextModule(4)(_TENSOR, max_pixels=m),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAX_PIXELS_CALLS))
+def test_every_allocating_function_takes_max_pixels(name):
+    call = MAX_PIXELS_CALLS[name]
+    assert call(10_000) is not None
+    with pytest.raises(ValueError, match=r"would have \d+ pixels .*more than max_pixels=8"):
+        call(8)
+    with pytest.raises(ValueError, match="max_pixels must be >= 1, got 0"):
+        call(0)
+
+
 def test_output_size_cannot_overflow():
     # 2**62 + 1 on a side: computed in Python ints, refused, never wrapped around
     with pytest.raises(ValueError, match=r"would have \d{30,} pixels"):
