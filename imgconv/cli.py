@@ -553,7 +553,7 @@ def build_parser():
                      help="integer factor, or ROWSxCOLS factors")
     how.add_argument("--size", type=_size, metavar="WxH", help="output size in pixels")
     up.add_argument("--order", type=int, choices=range(6), default=1,
-                    help="0 nearest, 1 bilinear (default)")
+                    help="spline order: 0 nearest, 1 bilinear (default), up to 5")
     up.add_argument("--mode", **pad_mode)
     _file_options(up, "default _xFACTOR or _WxH", threads, limit)
     up.set_defaults(run=cmd_upscale)
