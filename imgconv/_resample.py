@@ -31,6 +31,11 @@ FRESH_BYTES = 32 << 20
 #: Work items per thread: blocks of output rows handed out dynamically.
 ITEMS_PER_THREAD = 4
 
+#: Results (and sources) of fewer elements than this run on one thread: waking
+#: a second thread costs more than it saves on a few microseconds of work. The
+#: kernels' results do not depend on the thread count.
+SMALL_ELEMENTS = 1 << 16
+
 #: The kernels' accumulator in fixed-point passes (integer weights): float64,
 #: in which their integer sums are exact.
 FIXED_POINT = np.dtype(np.float64)
@@ -396,6 +401,8 @@ def execute(plan, image, out=None, n_threads=1):
 def _execute(plan, image, out, n_threads):
     """execute's work; writes into ``out`` where the last kernel can, else
     returns a new array."""
+    if max(math.prod(plan.out_shape), math.prod(plan.in_shape)) < SMALL_ELEMENTS:
+        n_threads = 1
     x = read_source(plan, image)
     direct = out if out is not None and plan.out_dtype == plan.result_dtype else None
     if plan.gather:
