@@ -240,16 +240,19 @@ def plan_steps(shape, axes, channel_axis=None):
     """The passes over the resampled ``axes`` of an array of ``shape``.
 
     The last resampled axis and the one just before it, if adjacent, run
-    fused (the rows cached or blended first, whichever costs less); every
-    other axis is a pass of its own, those that shrink before the fused pass
-    (largest shrink first) and those that grow after it, so that the
-    intermediate arrays stay small.
+    fused (the rows cached or blended first, whichever costs less) when the
+    last one's pixels are short (at most COLUMN_PASS_CHANNELS values); every
+    other axis is a pass of contiguous runs of its own, those that shrink
+    before the fused pass (largest shrink first) and those that grow after
+    it, so that the intermediate arrays stay small.
     """
     if not axes:
         return ()
     resampled = sorted(axes)
     w = resampled[-1]
     h = resampled[-2] if len(resampled) > 1 and resampled[-2] == w - 1 else None
+    if math.prod(shape[w + 1:]) > COLUMN_PASS_CHANNELS:
+        h = w = None                # long runs after the axis: blended a run at a time
     others = [a for a in resampled if a not in (h, w)]
 
     def ratio(a):
@@ -260,15 +263,18 @@ def plan_steps(shape, axes, channel_axis=None):
     current = list(shape)
     for a in before:
         current[a] = axes[a].n_out
-    fused = Step("fused", (h, w), _blend_first(current, axes, h, w))
-    return tuple([Step("axis", (a,)) for a in before] + [fused]
+    fused = [] if w is None else [Step("fused", (h, w), _blend_first(current, axes, h, w))]
+    return tuple([Step("axis", (a,)) for a in before] + fused
                  + [Step("axis", (a,)) for a in after])
 
 
 def _blend_first(shape, axes, h, w):
-    """Whether blending input rows first costs less than caching resampled rows."""
+    """Whether blending input rows first costs less than caching resampled rows.
+    A pass over the last axis alone takes each row through the line buffer
+    too: a plain copy, read in order, after which the column pass reads from
+    cache instead of waiting on memory for each gather."""
     if h is None:
-        return False
+        return True
     rows, cols = axes[h], axes[w]
     inner = int(np.prod(shape[w + 1:], dtype=np.int64))
     column = cols.n_out * cols.index.shape[1] * inner * COLUMN_COST
