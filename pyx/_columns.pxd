@@ -264,6 +264,31 @@ cdef extern from *:
                     _mm_mul_ps(_mm_set1_ps(weight[o]), SCALED(LOAD(src + p))),                 \\
                     _mm_mul_ps(_mm_set1_ps(weight[m + o]), SCALED(LOAD(src + p + channels))))); \\
             }                                                                               \\
+        /* four outputs at a time: four independent sums, each in tap order */              \\
+        for (; o + 4 <= o1; o += 4) {                                                       \\
+            int t, k, inside = 1;                                                           \\
+            for (k = 0; k < 4 && inside; k++)                                               \\
+                for (t = window ? taps - 1 : 0; t < taps; t++)                              \\
+                    if ((window ? index[o + k] + t : index[t*m + o + k]) * channels > last) { \\
+                        inside = 0; break;                                                  \\
+                    }                                                                       \\
+            if (!inside) break;                                                             \\
+            const T* s[4];                                                                  \\
+            __m128 acc[4];                                                                  \\
+            for (k = 0; k < 4; k++) {                                                       \\
+                s[k] = src + (ptrdiff_t)index[o + k] * channels;                            \\
+                acc[k] = _mm_mul_ps(_mm_set1_ps(weight[o + k]), SCALED(LOAD(s[k])));        \\
+            }                                                                               \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                const float* w = weight + t*m + o;                                          \\
+                for (k = 0; k < 4; k++) {                                                   \\
+                    s[k] = window ? s[k] + channels : src + (ptrdiff_t)index[t*m + o + k] * channels; \\
+                    acc[k] = _mm_add_ps(acc[k], _mm_mul_ps(_mm_set1_ps(w[k]), SCALED(LOAD(s[k])))); \\
+                }                                                                           \\
+            }                                                                               \\
+            for (k = 0; k < 4; k++)                                                         \\
+                _mm_maskstore_ps(dst + (o + k) * channels, mask, acc[k]);                   \\
+        }                                                                                   \\
         for (; o < o1; o++) {                                                               \\
             int t; ptrdiff_t p;                                                             \\
             for (t = 0; t < taps; t++) {                                                    \\
@@ -293,6 +318,31 @@ cdef extern from *:
                     _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p))),                 \\
                     _mm256_mul_pd(_mm256_set1_pd(weight[m + o]), SCALED(LOAD(src + p + channels))))); \\
             }                                                                               \\
+        /* four outputs at a time: four independent sums, each in tap order */              \\
+        for (; o + 4 <= o1; o += 4) {                                                       \\
+            int t, k, inside = 1;                                                           \\
+            for (k = 0; k < 4 && inside; k++)                                               \\
+                for (t = window ? taps - 1 : 0; t < taps; t++)                              \\
+                    if ((window ? index[o + k] + t : index[t*m + o + k]) * channels > last) { \\
+                        inside = 0; break;                                                  \\
+                    }                                                                       \\
+            if (!inside) break;                                                             \\
+            const T* s[4];                                                                  \\
+            __m256d acc[4];                                                                 \\
+            for (k = 0; k < 4; k++) {                                                       \\
+                s[k] = src + (ptrdiff_t)index[o + k] * channels;                            \\
+                acc[k] = _mm256_mul_pd(_mm256_set1_pd(weight[o + k]), SCALED(LOAD(s[k])));  \\
+            }                                                                               \\
+            for (t = 1; t < taps; t++) {                                                    \\
+                const double* w = weight + t*m + o;                                         \\
+                for (k = 0; k < 4; k++) {                                                   \\
+                    s[k] = window ? s[k] + channels : src + (ptrdiff_t)index[t*m + o + k] * channels; \\
+                    acc[k] = _mm256_add_pd(acc[k], _mm256_mul_pd(_mm256_set1_pd(w[k]), SCALED(LOAD(s[k])))); \\
+                }                                                                           \\
+            }                                                                               \\
+            for (k = 0; k < 4; k++)                                                         \\
+                _mm256_maskstore_pd(dst + (o + k) * channels, mask, acc[k]);                \\
+        }                                                                                   \\
         for (; o < o1; o++) {                                                               \\
             int t; ptrdiff_t p;                                                             \\
             for (t = 0; t < taps; t++) {                                                    \\
