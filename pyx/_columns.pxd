@@ -155,8 +155,10 @@ cdef extern from *:
                 acc = _mm256_mul_ps(_mm256_loadu_ps(weight + o),                            \\
                                     _mm256_permutevar8x32_ps(row, rel));                    \\
                 for (t = 1; t < taps; t++) {                                                \\
-                    v = _mm256_permutevar8x32_ps(row, _mm256_add_epi32(rel, _mm256_set1_epi32(t))); \\
-                    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(weight + t*m + o), v)); \\
+                    v = _mm256_permutevar8x32_ps(                                           \\
+                        row, _mm256_add_epi32(rel, _mm256_set1_epi32(t)));                  \\
+                    acc = _mm256_add_ps(acc, _mm256_mul_ps(                                 \\
+                        _mm256_loadu_ps(weight + t*m + o), v));                             \\
                 }                                                                           \\
                 _mm256_storeu_ps(dst + o, acc);                                             \\
                 continue;                                                                   \\
@@ -169,7 +171,8 @@ cdef extern from *:
                 acc = _mm256_mul_ps(_mm256_loadu_ps(weight + o), imgconv_pick16(lo, hi, rel)); \\
                 for (t = 1; t < taps; t++) {                                                \\
                     v = imgconv_pick16(lo, hi, _mm256_add_epi32(rel, _mm256_set1_epi32(t))); \\
-                    acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(weight + t*m + o), v)); \\
+                    acc = _mm256_add_ps(acc, _mm256_mul_ps(                                 \\
+                        _mm256_loadu_ps(weight + t*m + o), v));                             \\
                 }                                                                           \\
                 _mm256_storeu_ps(dst + o, acc);                                             \\
                 continue;                                                                   \\
@@ -221,7 +224,8 @@ cdef extern from *:
                 acc = _mm256_mul_pd(_mm256_loadu_pd(weight + o), imgconv_pick8d(lo, hi, rel)); \\
                 for (t = 1; t < taps; t++) {                                                \\
                     v = imgconv_pick8d(lo, hi, _mm_add_epi32(rel, _mm_set1_epi32(t)));      \\
-                    acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_loadu_pd(weight + t*m + o), v)); \\
+                    acc = _mm256_add_pd(acc, _mm256_mul_pd(                                 \\
+                        _mm256_loadu_pd(weight + t*m + o), v));                             \\
                 }                                                                           \\
                 _mm256_storeu_pd(dst + o, acc);                                             \\
                 continue;                                                                   \\
@@ -289,9 +293,10 @@ cdef extern from *:
             for (; o < o1; o++) {                                                           \\
                 const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                         \\
                 if (p + channels > last) return o;                                          \\
-                _mm256_maskstore_pd(dst + o * channels, mask, _mm256_add_pd(                          \\
-                    _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p))),                 \\
-                    _mm256_mul_pd(_mm256_set1_pd(weight[m + o]), SCALED(LOAD(src + p + channels))))); \\
+                _mm256_maskstore_pd(dst + o * channels, mask, _mm256_add_pd(                \\
+                    _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p))),        \\
+                    _mm256_mul_pd(_mm256_set1_pd(weight[m + o]),                            \\
+                                  SCALED(LOAD(src + p + channels)))));                      \\
             }                                                                               \\
         for (; o < o1; o++) {                                                               \\
             int t; ptrdiff_t p;                                                             \\
