@@ -327,7 +327,7 @@ def starlet(image: Image, n_scales: int, *, mode: NdimageMode = "mirror", cval: 
     return np.ascontiguousarray(np.moveaxis(out, 1, axis + 1))
 
 
-def istarlet(coefficients: Image, *, n_threads: int | None = None) -> ImageOut:
+def istarlet(coefficients: ArrayLike, *, n_threads: int | None = None) -> NDArray[Any]:
     """Image from its starlet coefficients: the sum of all planes.
 
     Summed from the coarse plane to the finest details, so that each partial
