@@ -11,8 +11,12 @@ import pytest
 
 import imgconv
 from common import THREADS, run
-from conv_checks import (assert_matches, context_stack_reference, conv2d_reference,
-                         conv_transpose2d_reference)
+from conv_checks import (
+    assert_matches,
+    context_stack_reference,
+    conv2d_reference,
+    conv_transpose2d_reference,
+)
 
 CONTEXT_DILATIONS = (1, 1, 2, 4, 8, 16, 1)
 

@@ -36,7 +36,7 @@ import imgconv
 from common import THREADS, assert_close, optional, run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def image(kind, dtype="float32"):
     """The benchmarks' inputs, made once."""
     rng = np.random.default_rng(0)
@@ -48,7 +48,7 @@ def image(kind, dtype="float32"):
     return rng.random(shape, dtype=np.float32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference(name, *args):
     """An anchor's result on the benchmarks' input, computed once, untimed."""
     return REFERENCES[name](*args)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import ratio_table  # noqa: E402
+from common import ratio_table
 
 DEFAULT_OUT = Path(__file__).parent.parent / "docs" / "performance.csv"
 

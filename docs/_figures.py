@@ -54,7 +54,7 @@ def transposed_three_ways():
     ax.set_title("GEMM + col2im: each input pixel scatters a scaled kernel", fontsize=9)
     for i, (name, color) in enumerate(zip(x, PALETTE)):
         _cells(ax, 2.2 - 1.1 * i, [f"{name}·{t}" for t in k], colors=[color] * 4,
-               x0=2 * i, width=1.0, label=f"{name} × kernel" if i == 0 else None)
+               x0=2 * i, width=1.0, label=f"{name} × kernel" if i == 0 else None)  # noqa: RUF001 - a multiplication sign in a plot label
     _cells(ax, -1.2, ["y0", "y1", "y2", "y3", "y4", "y5", "y6", "y7"], label="sum (crop p)")
     _frame(ax, 10, 3.4)
     ax.set_ylim(-1.7, 3.4)

@@ -7,7 +7,7 @@ The compiled kernels are loaded at the best instruction-set level this CPU
 runs (``IMGCONV_CPU`` overrides it); :func:`show_config` tells which.
 """
 from ._config import show_config
-from ._version import __version__
+from ._version import __version__ as __version__
 from .atrous import atrous_filter, istarlet, multiscale_features, starlet
 from .context import ContextModule
 from .conv import conv2d, conv_transpose2d
@@ -16,7 +16,6 @@ from .kernels import SubpixelConv, bilinear_kernel, kernel_padding, nearest_kern
 from .lipschitz import conv_lipschitz
 from .resize import rescale, resize, upscale
 from .shuffle import batch_to_space, depth_to_space, space_to_batch, space_to_depth
-
 
 __all__ = [
     "conv2d",

@@ -1,6 +1,9 @@
 """``imgconv.show_config``: how imgconv was built and what it runs with."""
+from __future__ import annotations
+
 import os
 import sys
+from typing import Any, Literal
 
 from . import _ext
 from ._ext import runtime
@@ -42,7 +45,7 @@ def _config():
     }
 
 
-def show_config(mode="stdout"):
+def show_config(mode: Literal["stdout", "dicts"] = "stdout") -> dict[str, Any] | None:
     """Print (or return) how imgconv was built and what it runs with.
 
     The build: compiler, mode (release, debug or AddressSanitizer), the CPU

@@ -16,7 +16,10 @@ reaches ``d*(k - 1) + 1`` pixels and
   maps its output back onto its input, which is how it is described here:
   by that conv2d's geometry, with image and output grid swapped.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
+from typing import Any
 
 from . import _validate as v
 
@@ -158,7 +161,8 @@ def conv_geometry(height, width, kernel, stride, padding, dilation):
     return ConvGeometry(height, width, *out, kernel, stride, begin, dilation)
 
 
-def transpose_params(stride, padding, output_padding, dilation):
+def transpose_params(stride: Any, padding: Any, output_padding: Any, dilation: Any
+                     ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Validated ``(stride, padding, output_padding, dilation)`` pairs of a
     transposed convolution: each output_padding below its stride or its
     dilation (as torch requires)."""

@@ -14,8 +14,15 @@ from dataclasses import replace
 import numpy as np
 
 from . import _validate as v
-from ._conv_geometry import (ConvGeometry, PaddedImage, SlotConv, channels_last_conv,
-                             conv_geometry, core_kernel, with_rows)
+from ._conv_geometry import (
+    ConvGeometry,
+    PaddedImage,
+    SlotConv,
+    channels_last_conv,
+    conv_geometry,
+    core_kernel,
+    with_rows,
+)
 from ._ext import conv as _conv
 from ._threads import blas_single_threaded, effective_n_threads
 from .shuffle import batch_to_space, space_to_batch
@@ -404,7 +411,7 @@ def run_conv_stack(x, layers, n_threads, out=None):
     top, left = (max(p[axis] for p in pads) for axis in (0, 1))
     layout = PaddedImage(height, width, channels, top, left, width + left, 0)
     convs, in_channels = [], channels
-    for i, ((method, weight, _, kernel, dilation, _), (pt, pl)) in enumerate(zip(layers, pads)):
+    for i, ((_, weight, _, kernel, dilation, _), (pt, pl)) in enumerate(zip(layers, pads)):
         last = i == len(layers) - 1
         convs.append(SlotConv(layout.row, (top - pt) * layout.row + left - pl, in_channels,
                               kernel, dilation, height, width, width if last else layout.row,

@@ -56,10 +56,12 @@ def _numpy_trig_is_libm():
     on most builds; a SIMD build could differ in the last bit). Pillow calls
     libm, and so does :mod:`math`."""
     x = np.linspace(-3.0 * math.pi, 3.0 * math.pi, 20011)
-    x = np.concatenate([x, x * (1 + 2.0 ** -40), np.random.default_rng(0).uniform(-10, 10, 20000)])
+    x = np.concatenate([x, x * (1 + 2.0 ** -40),
+                        np.random.default_rng(0).uniform(-10, 10, 20000)])
     reference_sin = np.fromiter(map(math.sin, x.tolist()), np.float64, x.size)
     reference_cos = np.fromiter(map(math.cos, x.tolist()), np.float64, x.size)
-    return bool(np.array_equal(np.sin(x), reference_sin) and np.array_equal(np.cos(x), reference_cos))
+    return bool(np.array_equal(np.sin(x), reference_sin)
+                and np.array_equal(np.cos(x), reference_cos))
 
 
 def libm_sin(x):
@@ -453,12 +455,12 @@ def pillow_plan(shape, dtype, out_shape, spatial, filter, boxes=None, *, preserv
     Two spatial axes follow :func:`pillow_steps` exactly, and so do two
     axes that change among more (each frame of a stack resized as Pillow
     resizes it); one axis is one pass; more take their passes from the last
-    axis to the first (Pillow has no rule for them). Arithmetic: uint8 with ``preserve_dtype``, Pillow's
-    22-bit fixed point with a uint8 image between the passes; float32 (and
-    float16, widened), Pillow's 'F' mode: double sums, float32 between the
-    passes; float64 the same without that rounding; other images are first
-    converted to float64 by scikit-image's rules (``preserve_range``), and
-    rounded back to their dtype with ``preserve_dtype``.
+    axis to the first (Pillow has no rule for them). Arithmetic: uint8 with
+    ``preserve_dtype``, Pillow's 22-bit fixed point with a uint8 image
+    between the passes; float32 (and float16, widened), Pillow's 'F' mode:
+    double sums, float32 between the passes; float64 the same without that
+    rounding; other images are first converted to float64 by scikit-image's
+    rules (``preserve_range``), and rounded back to their dtype with ``preserve_dtype``.
     """
     from ._plan import table_plan
 

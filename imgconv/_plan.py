@@ -60,7 +60,7 @@ class Step:
     kind: str
     axes: tuple
     blend_first: bool = False
-    dtype: np.dtype = None
+    dtype: np.dtype | None = None
     shift: int = 0
 
 

@@ -197,10 +197,10 @@ def column_form(index, weight, factor=0):
     repeating one pixel further each time). The outputs outside [lo, hi)
     take the table as it is. Found from the table itself, so a table cut to a
     chunk gets its own."""
-    m, taps = index.shape
+    _, taps = index.shape
     valid = (index >= 0).all(axis=1)
     window = valid & (index == index[:, :1] + np.arange(taps)).all(axis=1)
-    for good, form in ((window, "window"), (valid, "taps")):
+    for good, form in ((window, "window"), (valid, "taps")):  # noqa: B007 - read after the loop
         lo, hi = _run(good)
         if hi - lo > 0:
             break

@@ -5,12 +5,16 @@ Every check raises ``TypeError`` (wrong kind of value) or ``ValueError``
 or shape received and what is accepted. Compiled kernels never validate:
 whatever reaches them has passed through here.
 """
+from __future__ import annotations
+
 import math
 import numbers
 import operator
 import os
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._ext.primitives import BORDER_MODES
 
@@ -67,7 +71,7 @@ def is_sequence(value):
     return isinstance(value, (tuple, list)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
-def check_pair(value, name, *, min_value=None):
+def check_pair(value: Any, name: str, *, min_value: int | None = None) -> tuple[int, int]:
     """Return an int or a sequence of two ints as a tuple ``(a, b)``."""
     if is_sequence(value):
         if len(value) != 2:
@@ -167,7 +171,7 @@ def check_blas_size(value, what):
         raise ValueError(f"{what} is {value}, more than BLAS can index ({BLAS_INT_MAX})")
 
 
-def check_array(value, name):
+def check_array(value: Any, name: str) -> NDArray[Any]:
     """Turn ``value`` into an ndarray with a numeric or bool dtype, or raise.
 
     Masked arrays are rejected (a mask would be silently dropped), and so
@@ -202,7 +206,7 @@ def float_dtype_for(dtype):
     return np.dtype(np.float64)
 
 
-def as_native(array):
+def as_native(array: NDArray[Any]) -> NDArray[Any]:
     """``array`` in native byte order (itself when it already is)."""
     return array.astype(array.dtype.newbyteorder("="), copy=False)
 

@@ -21,13 +21,21 @@ Conventions follow ``skimage.filters``:
   to the converted image. :func:`multiscale_features` converts as
   ``skimage.feature.multiscale_basic_features`` does (``img_as_float32``).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import _validate as v
 from ._ext import atrous as _atrous
 from ._ext.primitives import border_map
-from .dask import dask_aware, lazy_atrous_filter, lazy_multiscale_features, lazy_starlet
 from ._threads import effective_n_threads
+from .dask import dask_aware, lazy_atrous_filter, lazy_multiscale_features, lazy_starlet
+
+if TYPE_CHECKING:
+    from ._typing import ArrayLike, Image, ImageOut, NDArray, NdimageMode, Pair
+
 
 __all__ = ["atrous_filter", "starlet", "istarlet", "multiscale_features", "B3_SPLINE"]
 
@@ -145,8 +153,11 @@ def _smooth(planes, taps, dilation, code, cval, n_threads, out, detail=None):
 # --------------------------------------------------------- atrous_filter ---
 
 @dask_aware(lazy_atrous_filter)
-def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_axis=None,
-                  preserve_range=False, n_threads=None, max_pixels=None, out=None):
+def atrous_filter(image: Image, kernel: ArrayLike, dilation: Pair, *,
+                  mode: NdimageMode = "reflect", cval: float = 0.0,
+                  channel_axis: int | None = None, preserve_range: bool = False,
+                  n_threads: int | None = None, max_pixels: int | None = None,
+                  out: NDArray[Any] | None = None) -> ImageOut:
     """Correlate each channel with a small kernel whose taps are ``dilation`` apart.
 
     The result equals ``scipy.ndimage.correlate(image, stuffed, mode=mode,
@@ -218,8 +229,8 @@ def atrous_filter(image, kernel, dilation, *, mode="reflect", cval=0.0, channel_
     # gray and channels-first images have the planes' layout: filter into out
     direct = out is not None and axis in (None, 0)
     result = _correlate(planes, v.as_compute_array(weights, planes.dtype), dilation, code,
-                        cval, n, out.reshape(planes.shape) if direct else None)
-    if direct:
+                        cval, n, out.reshape(planes.shape) if direct and out is not None else None)
+    if direct and out is not None:
         return out
     result = _from_planes(result, axis)
     if out is None:
@@ -235,8 +246,9 @@ def _check_n_scales(n_scales):
 
 
 @dask_aware(lazy_starlet)
-def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
-            preserve_range=False, n_threads=None, max_pixels=None):
+def starlet(image: Image, n_scales: int, *, mode: NdimageMode = "mirror", cval: float = 0.0,
+            channel_axis: int | None = None, preserve_range: bool = False,
+            n_threads: int | None = None, max_pixels: int | None = None) -> ImageOut:
     """Isotropic undecimated wavelet transform ("starlet", à trous algorithm).
 
     With ``h`` the B3-spline filter ``[1, 4, 6, 4, 1] / 16`` applied
@@ -315,7 +327,8 @@ def starlet(image, n_scales, *, mode="mirror", cval=0.0, channel_axis=None,
     return np.ascontiguousarray(np.moveaxis(out, 1, axis + 1))
 
 
-def istarlet(coefficients, *, n_threads=None, max_pixels=None):
+def istarlet(coefficients: ArrayLike, *, n_threads: int | None = None,
+             max_pixels: int | None = None) -> NDArray[Any]:
     """Image from its starlet coefficients: the sum of all planes.
 
     Summed from the coarse plane to the finest details, so that each partial
@@ -385,9 +398,11 @@ def _channel_features(plane, out, intensity, edges, texture, code, cval, n_threa
 
 
 @dask_aware(lazy_multiscale_features)
-def multiscale_features(image, *, intensity=True, edges=True, texture=True, n_scales=6,
-                        mode="mirror", cval=0.0, channel_axis=None, n_threads=None,
-                        max_pixels=None):
+def multiscale_features(image: Image, *, intensity: bool = True, edges: bool = True,
+                        texture: bool = True, n_scales: int = 6, mode: NdimageMode = "mirror",
+                        cval: float = 0.0, channel_axis: int | None = None,
+                        n_threads: int | None = None, max_pixels: int | None = None
+                        ) -> ImageOut:
     """Multi-scale intensity, edge and texture features of every pixel.
 
     The role of ``skimage.feature.multiscale_basic_features`` (features for

@@ -17,10 +17,19 @@ import numpy as np
 import imgconv
 
 from . import _validate as v
+from ._files import (
+    ARRAY_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    UserError,
+    check_writable,
+    from_float,
+    read_array,
+    read_image,
+    transform_files,
+    with_alpha,
+    write_output,
+)
 from .atrous import B3_SPLINE
-from ._files import (ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, UserError, check_writable,
-                     from_float, read_array, read_image, transform_files, with_alpha,
-                     write_output)
 
 #: numpy.pad names, for resampling (as skimage.transform)
 PAD_MODES = ("reflect", "edge", "symmetric", "wrap", "constant")

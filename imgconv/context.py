@@ -11,14 +11,26 @@ layer writes its output (bias and ReLU applied on the way) into a zero-padded
 buffer that the next layer reads, and only the last output returns to
 planes.
 """
+from __future__ import annotations
+
 import zipfile
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from . import _validate as v
-from ._conv_methods import (WINOGRAD_MIN_CHANNELS, run_conv_stack, slot_weight,
-                            winograd_weight)
+from ._conv_methods import WINOGRAD_MIN_CHANNELS, run_conv_stack, slot_weight, winograd_weight
 from ._ext.conv import Activation
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+    from typing import IO
+
+    from numpy.typing import DTypeLike
+
+    from ._typing import Array, ArrayLike, RandomState
+
 
 __all__ = ["ContextModule"]
 
@@ -112,8 +124,9 @@ class ContextModule:
     True
     """
 
-    def __init__(self, channels, kind="basic", *, dilations=PAPER_DILATIONS, noise=1e-3,
-                 random_state=0, dtype=np.float32):
+    def __init__(self, channels: int, kind: Literal["basic", "large"] = "basic", *,
+                 dilations: Sequence[int] = PAPER_DILATIONS, noise: float = 1e-3,
+                 random_state: RandomState = 0, dtype: DTypeLike = np.float32) -> None:
         self.channels = v.check_int(channels, "channels", min_value=1)
         self.kind = v.check_choice(kind, "kind", ("basic", "large"))
         self.dilations = _check_dilations(dilations)
@@ -128,12 +141,12 @@ class ContextModule:
         self.layer_channels = (self.channels, *hidden, self.channels)
         self._weights = self._initial_weights(noise, random_state)
         self._biases = [np.zeros(c, self.dtype) for c in self.layer_channels[1:]]
-        self._prepared = {}
+        self._prepared: dict[tuple[np.dtype[Any], str], Any] = {}
 
     # -------------------------------------------------------------- shape ---
 
     @staticmethod
-    def level_dilations(levels):
+    def level_dilations(levels: int) -> tuple[int, ...]:
         """Dilations of the 3x3 layers of a module with ``levels`` layers in all.
 
         Two layers of dilation 1, then dilations 2, 4, ... doubling, then one
@@ -150,7 +163,7 @@ class ContextModule:
         return (1, 1, *(2**i for i in range(1, levels - 3)), 1)
 
     @property
-    def receptive_field(self):
+    def receptive_field(self) -> int:
         return 1 + 2 * sum(self.dilations)
 
     def _weight_shapes(self):
@@ -181,22 +194,22 @@ class ContextModule:
     # ------------------------------------------------------------ weights ---
 
     @property
-    def weights(self):
+    def weights(self) -> list[Array]:
         """Filters of the layers, torch layout (C_out, C_in, kH, kW); copies."""
         return [w.copy() for w in self._weights]
 
     @weights.setter
-    def weights(self, values):
+    def weights(self, values: Sequence[ArrayLike]) -> None:
         self._weights = self._check_parameters(values, "weights", self._weight_shapes())
         self._prepared = {}
 
     @property
-    def biases(self):
+    def biases(self) -> list[Array]:
         """Biases of the layers, (C_out,) each; copies."""
         return [b.copy() for b in self._biases]
 
     @biases.setter
-    def biases(self, values):
+    def biases(self, values: Sequence[ArrayLike]) -> None:
         self._biases = self._check_parameters(values, "biases",
                                               [(c,) for c in self.layer_channels[1:]])
         self._prepared = {}
@@ -234,7 +247,8 @@ class ContextModule:
 
     # ------------------------------------------------------------ forward ---
 
-    def forward(self, input, *, method="gemm", n_threads=None, max_pixels=None):
+    def forward(self, input: ArrayLike, *, method: Literal["gemm", "auto"] = "gemm",
+                n_threads: int | None = None, max_pixels: int | None = None) -> Array:
         """Apply the module to ``input`` (N, C, H, W) or (C, H, W).
 
         float32 and float64 are kept; float16 computes in float32, integers
@@ -296,7 +310,7 @@ class ContextModule:
 
     # ---------------------------------------------------------- save/load ---
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str] | IO[bytes]) -> None:
         """Write the module (shape and parameters) to a ``.npz`` file."""
         arrays = {f"weight_{i}": w for i, w in enumerate(self._weights)}
         arrays.update({f"bias_{i}": b for i, b in enumerate(self._biases)})
@@ -305,7 +319,7 @@ class ContextModule:
                  **arrays)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | os.PathLike[str] | IO[bytes]) -> ContextModule:
         """Read a module written by :meth:`save`; every entry is validated.
 
         Examples
@@ -353,14 +367,15 @@ class ContextModule:
         biases = [entry(f"bias_{i}") for i in range(n_layers)]
         dtype = np.float64 if np.result_type(*weights) == np.float64 else np.float32
         try:
-            module = cls(channels[()], str(kind), dilations=dilations.tolist(), dtype=dtype,
-                         noise=0)
+            # kind as read from the file: __init__ checks it
+            module = cls(channels[()], str(kind),  # type: ignore[arg-type]
+                         dilations=dilations.tolist(), dtype=dtype, noise=0)
             module.weights = weights
             module.biases = biases
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path!r} is not a valid ContextModule file: {exc}") from exc
         return module
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ContextModule(channels={self.channels}, kind={self.kind!r}, "
                 f"dilations={self.dilations})")

@@ -20,16 +20,38 @@ Dtypes: float32 computes in float32 and float64 in float64; float16 computes
 in float32; integer and bool inputs are converted to float64 (values kept, not
 rescaled). Weight and bias are cast to the input's float type.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from . import _validate as v
-from ._conv_geometry import (as_batch, check_bias, check_groups, check_in_channels,
-                             check_weight, conv_geometry, transpose_geometry,
-                             transpose_params)
-from ._conv_methods import (CHANNELS_LAST_MIN_CHANNELS, auto_conv2d_method, run_conv2d,
-                            run_space_to_batch, run_subpixel, run_transpose_gemm,
-                            run_zero_insert, winograd_fits)
+from ._conv_geometry import (
+    as_batch,
+    check_bias,
+    check_groups,
+    check_in_channels,
+    check_weight,
+    conv_geometry,
+    transpose_geometry,
+    transpose_params,
+)
+from ._conv_methods import (
+    CHANNELS_LAST_MIN_CHANNELS,
+    auto_conv2d_method,
+    run_conv2d,
+    run_space_to_batch,
+    run_subpixel,
+    run_transpose_gemm,
+    run_zero_insert,
+    winograd_fits,
+)
 from .kernels import SubpixelConv, kernel_padding
+
+if TYPE_CHECKING:
+    from ._typing import Array, ArrayLike, Pair
+
 
 __all__ = ["conv2d", "conv_transpose2d"]
 
@@ -59,8 +81,12 @@ def _check_method_fits(method, geo, groups):
         )
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *,
-           method="auto", n_threads=None, max_pixels=None, out=None):
+def conv2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
+           stride: Pair = 1, padding: Pair | Literal["same", "valid"] = 0, dilation: Pair = 1,
+           groups: int = 1, *,
+           method: Literal["auto", "gemm", "winograd", "space_to_batch"] = "auto",
+           n_threads: int | None = None, max_pixels: int | None = None,
+           out: Array | None = None) -> Array:
     """2-D convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
 
     Parameters
@@ -188,9 +214,12 @@ def _subpixel_arguments(sub, stride, padding, output_padding, groups, dilation, 
             )
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                     groups=1, dilation=1, *, method="auto", n_threads=None, max_pixels=None,
-                     out=None):
+def conv_transpose2d(input: ArrayLike, weight: ArrayLike | SubpixelConv,
+                     bias: ArrayLike | None = None, stride: Pair = 1, padding: Pair = 0,
+                     output_padding: Pair = 0, groups: int = 1, dilation: Pair = 1, *,
+                     method: Literal["auto", "gemm", "subpixel", "zero_insert"] = "auto",
+                     n_threads: int | None = None, max_pixels: int | None = None,
+                     out: Array | None = None) -> Array:
     """2-D transposed convolution ("deconvolution"), as
     ``torch.nn.functional.conv_transpose2d``.
 

@@ -25,12 +25,21 @@ parallel.
 
 Install with ``pip install imgconv[dask]``.
 """
+from __future__ import annotations
+
 import dataclasses
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 import numpy as np
 
 from . import _validate as v
+
+if TYPE_CHECKING:
+    from ._typing import DaskArray
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
 
 __all__ = ["is_dask_array", "dask_aware", "execute_lazy"]
 
@@ -38,16 +47,16 @@ __all__ = ["is_dask_array", "dask_aware", "execute_lazy"]
 _WRAP_MODES = ("wrap", "grid-wrap")
 
 
-def is_dask_array(value):
+def is_dask_array(value: object) -> TypeGuard[DaskArray]:
     """True for a ``dask.array.Array`` (without importing dask)."""
     return type(value).__module__.startswith("dask.") and hasattr(value, "map_overlap")
 
 
-def dask_aware(lazy):
+def dask_aware(lazy: Callable[..., Any]) -> Callable[[_Function], _Function]:
     """Decorator: the image function ``fn(image, ...)`` given a dask array
     runs ``lazy(fn, image, ...)`` instead (same arguments), its Dask version
     from this module."""
-    def decorate(fn):
+    def decorate(fn: _Function) -> _Function:
         @functools.wraps(fn)
         def wrapper(image, *args, **kwargs):
             if is_dask_array(image):
@@ -55,7 +64,7 @@ def dask_aware(lazy):
                 return lazy(fn, image, *args, **kwargs)
             return fn(image, *args, **kwargs)
 
-        return wrapper
+        return cast("_Function", wrapper)
 
     return decorate
 
@@ -268,8 +277,6 @@ def execute_lazy(plan, image, n_threads=1):
     prefilter, tables, passes, clip and dtypes are the NumPy executor's, run
     chunk by chunk.
     """
-    import dask.array as da
-
     from . import _resample as rs
 
     light = _light(plan)

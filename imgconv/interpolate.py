@@ -5,22 +5,31 @@ semantics, torch's pixels: the tables are PyTorch's own, computed in its
 compute type with its rounding (:mod:`imgconv._torch`), run by imgconv's
 resampling engine (:mod:`imgconv._plan`).
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from . import _resample
-from . import _torch
+from . import _resample, _torch
 from . import _validate as v
 from ._threads import effective_n_threads
 from .dask import execute_lazy, is_dask_array
 
+if TYPE_CHECKING:
+    from ._typing import Image, ImageOut, NDArray, Scales, Sizes
+
+
 __all__ = ["interpolate"]
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False, *, n_threads=None,
-                max_pixels=None, out=None):
+def interpolate(input: Image, size: Sizes | None = None, scale_factor: Scales | None = None,
+                mode: Literal["nearest", "nearest-exact", "linear", "bilinear", "bicubic",
+                              "trilinear", "area", "lanczos"] = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False, *, n_threads: int | None = None,
+                max_pixels: int | None = None, out: NDArray[Any] | None = None) -> ImageOut:
     """Resize a batch of images or volumes as ``torch.nn.functional.interpolate``.
 
     Parameters
@@ -80,9 +89,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     array([0.  , 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.  ], dtype=float32)
     >>> interpolate(x, size=(1, 2), mode="nearest")[0, 0]
     array([[0., 2.]], dtype=float32)
-    """
+    """  # noqa: E501 - numpydoc wants the vocabulary of 'mode' on one line
     lazy = is_dask_array(input)
-    if lazy:
+    if is_dask_array(input):
         v.check_array(input._meta, "input")
         shape, dtype = input.shape, input.dtype.newbyteorder("=")
     else:

@@ -23,13 +23,22 @@ weight of an ordinary convolution with ``C_out * sh * sw`` outputs, one per
 output channel and phase of the stride grid; ``depth_to_space`` then
 interleaves the phases. It is computed once per weight and reused.
 """
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _validate as v
 from ._conv_geometry import check_groups, check_weight, transpose_output_size, transpose_params
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+    from ._typing import Array, ArrayLike, Pair
+
 
 __all__ = ["bilinear_kernel", "nearest_kernel", "kernel_padding", "SubpixelConv"]
 
@@ -65,7 +74,8 @@ def _check_factor(factor):
     return fh, fw
 
 
-def bilinear_kernel(factor, *, align_corners=False, channels=None, dtype=np.float64):
+def bilinear_kernel(factor: Pair, *, align_corners: bool = False, channels: int | None = None,
+                    dtype: DTypeLike = np.float64) -> Array:
     """Bilinear upsampling kernel of an integer factor (one per axis allowed).
 
     Parameters
@@ -111,7 +121,8 @@ def bilinear_kernel(factor, *, align_corners=False, channels=None, dtype=np.floa
     return _as_weight(kernel, channels, dtype)
 
 
-def nearest_kernel(factor, *, channels=None, dtype=np.float64):
+def nearest_kernel(factor: Pair, *, channels: int | None = None,
+                   dtype: DTypeLike = np.float64) -> Array:
     """Nearest-neighbour upsampling kernel: ones of size ``(sh, sw)``.
 
     With stride ``s`` and no padding, the transposed convolution repeats
@@ -204,22 +215,22 @@ class SubpixelConv:
     """
 
     weight: np.ndarray
-    offset: tuple
-    windows: tuple
+    offset: tuple[int, int]
+    windows: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]
     groups: int
     in_channels: int
     out_channels: int
-    kernel_size: tuple
-    stride: tuple
-    padding: tuple
-    output_padding: tuple
-    dilation: tuple
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    output_padding: tuple[int, int]
+    dilation: tuple[int, int]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # kernel_padding builds it; one made or edited by hand must keep the
         # layout its weight was built for, or conv_transpose2d would compute
         # something else without a word
-        stride, padding, output_padding, dilation = transpose_params(
+        stride, padding, _, dilation = transpose_params(
             self.stride, self.padding, self.output_padding, self.dilation)
         kernel = v.check_pair(self.kernel_size, "kernel_size", min_value=1)
         in_channels = v.check_int(self.in_channels, "in_channels", min_value=1)
@@ -244,18 +255,18 @@ class SubpixelConv:
                 "build one with kernel_padding"
             )
 
-    def output_size(self, height, width):
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
         """``(H_out, W_out)`` of the transposed convolution on an
         ``height x width`` input (torch's formula); raises if empty."""
         return transpose_output_size(height, width, self.kernel_size, self.stride,
                                      self.padding, self.output_padding, self.dilation)
 
-    def grid_size(self, height, width):
+    def grid_size(self, height: int, width: int) -> tuple[int, ...]:
         """Rows and columns ``(Qh, Qw)`` of the ordinary convolution's output:
         ``ceil(H_out / sh)`` by ``ceil(W_out / sw)``."""
         return tuple(-(-n // s) for n, s in zip(self.output_size(height, width), self.stride))
 
-    def conv_padding(self, height, width):
+    def conv_padding(self, height: int, width: int) -> tuple[tuple[int, int], ...]:
         """``((top, bottom), (left, right))`` padding of the input for the
         VALID convolution; a negative value crops that many pixels."""
         window = self.weight.shape[2:]
@@ -273,7 +284,8 @@ def _describe_fields(found, weight):
             f"windows {found['windows']}")
 
 
-def kernel_padding(weight, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+def kernel_padding(weight: ArrayLike, stride: Pair = 1, padding: Pair = 0,
+                   output_padding: Pair = 0, dilation: Pair = 1, groups: int = 1) -> SubpixelConv:
     """Rewrite a transposed convolution as a convolution + ``depth_to_space``.
 
     Kernel padding (the "sub-pixel convolution" view): output pixel

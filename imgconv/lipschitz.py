@@ -7,12 +7,19 @@ deterministic thick-restart Lanczos iteration (or plain power iteration) in
 float64, with the products computed by the convolution engine's GEMM
 kernels.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from . import _validate as v
-from ._conv_geometry import (check_groups, check_in_channels, check_weight,
-                             conv_geometry)
+from ._conv_geometry import check_groups, check_in_channels, check_weight, conv_geometry
 from ._conv_methods import run_gemm, run_transpose_gemm
+
+if TYPE_CHECKING:
+    from ._typing import Array, ArrayLike, Pair, RandomState
+
 
 __all__ = ["conv_lipschitz"]
 
@@ -94,8 +101,11 @@ def _top_eigenpair_lanczos(apply, start, tol, max_iter, precision):
         first = keep
 
 
-def conv_lipschitz(weight, input_shape, stride=1, padding=0, dilation=1, groups=1, *,
-                   method="lanczos", tol=1e-8, max_iter=1000, random_state=0, n_threads=None):
+def conv_lipschitz(weight: ArrayLike, input_shape: tuple[int, ...], stride: Pair = 1,
+                   padding: Pair | Literal["same", "valid"] = 0, dilation: Pair = 1,
+                   groups: int = 1, *, method: Literal["lanczos", "power"] = "lanczos",
+                   tol: float = 1e-8, max_iter: int = 1000, random_state: RandomState = 0,
+                   n_threads: int | None = None) -> tuple[float, Array]:
     """Operator norm (largest singular value) of a conv2d layer.
 
     ``conv2d`` and ``conv_transpose2d`` are an adjoint pair, so the largest

@@ -13,16 +13,23 @@ dtype rules), which the NumPy executor (:mod:`imgconv._resample`) or, for
 a Dask array, the Dask executor (:mod:`imgconv.dask`) carries out.
 ``docs/algorithms.rst`` derives the formulas.
 """
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from . import _pillow
-from . import _plan
-from . import _resample
+from . import _pillow, _plan, _resample
 from . import _validate as v
 from ._threads import effective_n_threads
 from .dask import execute_lazy, is_dask_array
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._typing import Image, ImageOut, NDArray, PadMode, Scales, Sizes
+
 
 __all__ = ["upscale", "resize", "rescale"]
 
@@ -166,9 +173,9 @@ class _Request:
         given = _check_sigma(anti_aliasing_sigma, len(self.spatial))  # checked even unused
         shape = self.meta.shape + (1,) * (ndim - self.meta.ndim)
         if anti_aliasing is None:
-            anti_aliasing = (dtype != bool and not (dtype.kind in "iu" and self.order == 0)
+            anti_aliasing = (dtype.kind != "b" and not (dtype.kind in "iu" and self.order == 0)
                              and any(requested[a] < shape[a] for a in range(ndim)))
-        elif v.check_bool(anti_aliasing, "anti_aliasing") and dtype == bool:
+        elif v.check_bool(anti_aliasing, "anti_aliasing") and dtype.kind == "b":
             raise ValueError("anti_aliasing must be False for bool images")
         if not anti_aliasing:
             return (0.0,) * ndim
@@ -247,12 +254,12 @@ def _check_order(order, dtype):
     """scikit-image's rule: None is 0 for bool images, else 1; 0-5 accepted,
     bool images only with 0."""
     if order is None:
-        return 0 if dtype == bool else 1
+        return 0 if dtype.kind == "b" else 1
     order = v.check_int(order, "order")
     if not 0 <= order <= MAX_ORDER:
         raise ValueError(
             f"order must be 0 (nearest), 1 (linear) or 2-5 (B-splines), got {order}")
-    if dtype == bool and order != 0:
+    if dtype.kind == "b" and order != 0:
         raise ValueError(
             f"order={order} is not defined for a bool image: use order=0, or cast the "
             "image to another dtype")
@@ -365,9 +372,12 @@ def _upscale_conv(req, factor, method):
     return out.astype(dtype) if req.preserve_dtype else out
 
 
-def upscale(image, factor, *, order=None, mode="reflect", cval=0.0, clip=True,
-            channel_axis=None, preserve_range=False, preserve_dtype=False, method="auto",
-            n_threads=None, max_pixels=None, out=None):
+def upscale(image: Image, factor: Sizes, *, order: int | None = None, mode: PadMode = "reflect",
+            cval: float = 0.0, clip: bool = True, channel_axis: int | None = None,
+            preserve_range: bool = False, preserve_dtype: bool = False,
+            method: Literal["auto", "polyphase", "gemm", "subpixel", "zero_insert"] = "auto",
+            n_threads: int | None = None, max_pixels: int | None = None,
+            out: NDArray[Any] | None = None) -> ImageOut:
     """Enlarge an image by integer factors, as a transposed convolution.
 
     The result equals ``skimage.transform.rescale(image, factor, order=order,
@@ -491,10 +501,16 @@ def _check_factors(factor, n_spatial):
     return (v.check_int(factor, "factor", min_value=1),) * n_spatial
 
 
-def resize(image, output_shape, *, order=None, mode="reflect", cval=0.0, clip=True,
-           preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
-           channel_axis=None, preserve_dtype=False, filter=None, box=None,
-           premultiply_alpha=False, n_threads=None, max_pixels=None, out=None):
+def resize(image: Image, output_shape: Sequence[float], *, order: int | None = None,
+           mode: PadMode = "reflect", cval: float = 0.0, clip: bool = True,
+           preserve_range: bool = False, anti_aliasing: bool | None = None,
+           anti_aliasing_sigma: Scales | None = None, channel_axis: int | None = None,
+           preserve_dtype: bool = False,
+           filter: Literal["nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"]
+           | None = None,
+           box: Sequence[tuple[float, float]] | None = None, premultiply_alpha: bool = False,
+           n_threads: int | None = None, max_pixels: int | None = None,
+           out: NDArray[Any] | None = None) -> ImageOut:
     """Resize an image to any shape: ``skimage.transform.resize``, pixel for pixel.
 
     Parameters
@@ -632,9 +648,12 @@ def _check_pillow_arguments(filter, order, mode, cval, anti_aliasing, anti_alias
             "spline rule); pass either filter or order")
 
 
-def rescale(image, scale, *, order=None, mode="reflect", cval=0.0, clip=True,
-            preserve_range=False, anti_aliasing=None, anti_aliasing_sigma=None,
-            channel_axis=None, preserve_dtype=False, n_threads=None, max_pixels=None, out=None):
+def rescale(image: Image, scale: Scales, *, order: int | None = None, mode: PadMode = "reflect",
+            cval: float = 0.0, clip: bool = True, preserve_range: bool = False,
+            anti_aliasing: bool | None = None, anti_aliasing_sigma: Scales | None = None,
+            channel_axis: int | None = None, preserve_dtype: bool = False,
+            n_threads: int | None = None, max_pixels: int | None = None,
+            out: NDArray[Any] | None = None) -> ImageOut:
     """Scale an image by a factor: ``skimage.transform.rescale``, pixel for pixel.
 
     Each spatial axis of ``n`` pixels gets ``max(round(scale * n), 1)``

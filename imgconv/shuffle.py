@@ -6,9 +6,17 @@ kernel padding (sub-pixel convolution); ``space_to_batch`` and
 move data only: the dtype is kept (in native byte order) and the result is a
 new C-contiguous array.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 
 from . import _validate as v
+
+if TYPE_CHECKING:
+    from ._typing import Array, ArrayLike, Margins, Pair
+
 
 __all__ = ["depth_to_space", "space_to_depth", "space_to_batch", "batch_to_space"]
 
@@ -46,7 +54,8 @@ def _output(out, shape, dtype, batched, input):
     return out, (out if batched else out[None])
 
 
-def depth_to_space(input, block_size, mode="CRD", *, max_pixels=None, out=None):
+def depth_to_space(input: ArrayLike, block_size: Pair, mode: Literal["CRD", "DCR"] = "CRD", *,
+                   max_pixels: int | None = None, out: Array | None = None) -> Array:
     """Move blocks of channels into blocks of pixels.
 
     ``(N, C*bh*bw, H, W) -> (N, C, H*bh, W*bw)`` (also unbatched ``(C*bh*bw, H, W)``).
@@ -105,7 +114,8 @@ def depth_to_space(input, block_size, mode="CRD", *, max_pixels=None, out=None):
     return result
 
 
-def space_to_depth(input, block_size, mode="CRD", *, max_pixels=None, out=None):
+def space_to_depth(input: ArrayLike, block_size: Pair, mode: Literal["CRD", "DCR"] = "CRD", *,
+                   max_pixels: int | None = None, out: Array | None = None) -> Array:
     """Move blocks of pixels into channels: the inverse of :func:`depth_to_space`.
 
     ``(N, C, H*bh, W*bw) -> (N, C*bh*bw, H, W)``, with the same ``mode``
@@ -165,7 +175,8 @@ def _check_margins(margins, name):
     return (a, a), (b, b)
 
 
-def space_to_batch(input, block_size, paddings=0, *, max_pixels=None):
+def space_to_batch(input: ArrayLike, block_size: Pair, paddings: Margins = 0, *,
+                   max_pixels: int | None = None) -> Array:
     """Zero-pad, then move each phase of a ``block_size`` grid into the batch.
 
     TensorFlow's ``space_to_batch_nd`` in NCHW: with ``xp`` the input padded by
@@ -220,7 +231,8 @@ def space_to_batch(input, block_size, paddings=0, *, max_pixels=None):
     return np.ascontiguousarray(blocks).reshape(bh * bw * n, c, hp // bh, wp // bw)
 
 
-def batch_to_space(input, block_size, crops=0, *, max_pixels=None):
+def batch_to_space(input: ArrayLike, block_size: Pair, crops: Margins = 0, *,
+                   max_pixels: int | None = None) -> Array:
     """Interleave the batch's phases back into space, then crop: the inverse of
     :func:`space_to_batch` (``batch_to_space(space_to_batch(x, b, p), b, p) == x``).
 
@@ -241,7 +253,8 @@ def batch_to_space(input, block_size, crops=0, *, max_pixels=None):
     >>> import numpy as np
     >>> from imgconv import batch_to_space, space_to_batch
     >>> x = np.arange(30.0).reshape(1, 1, 5, 6)
-    >>> bool((batch_to_space(space_to_batch(x, 2, ((1, 0), (0, 2))), 2, ((1, 0), (0, 2))) == x).all())
+    >>> crops = ((1, 0), (0, 2))
+    >>> bool((batch_to_space(space_to_batch(x, 2, crops), 2, crops) == x).all())
     True
     """
     x, _ = _tensor(input, (4,))

@@ -58,8 +58,9 @@ cdef extern from *:
                     _mm256_mul_ps(b8, _mm256_loadu_ps(h1 + j))))));
         else
             for (; j + 8 <= n; j += 8)
-                _mm256_stream_ps(out + j, _mm256_add_ps(_mm256_mul_ps(a8, _mm256_loadu_ps(h0 + j)),
-                                                        _mm256_mul_ps(b8, _mm256_loadu_ps(h1 + j))));
+                _mm256_stream_ps(out + j,
+                                 _mm256_add_ps(_mm256_mul_ps(a8, _mm256_loadu_ps(h0 + j)),
+                                               _mm256_mul_ps(b8, _mm256_loadu_ps(h1 + j))));
     #endif
         for (; j < n && ((uintptr_t)(out + j) & 15); j++) {
             float v = w0 * h0[j] + w1 * h1[j];

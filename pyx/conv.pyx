@@ -183,7 +183,6 @@ def conv_transpose2d_gemm(const floating[:, :, :, ::1] x, const floating[:, :, :
                 p0 = p1
 
 
-
 # ----------------------------------------------------------- channels last ---
 #
 # The channels-last kernels work on images whose pixels are contiguous
@@ -360,7 +359,7 @@ def slot_gemm(const floating[:, :, ::1] x, const floating[:, :, ::1] weight,
     with nogil, parallel(num_threads=n_threads):
         acc = &work[threadid(), 0]
         bias_ptr = &bias[0] if has_bias else zero_bias(acc + tile * g.out_channels,
-                                                        g.out_channels)
+                                                       g.out_channels)
         for item in prange(batch * n_tiles, schedule='dynamic'):
             b = item // n_tiles
             q0 = (item % n_tiles) * tile
@@ -538,7 +537,7 @@ def slot_winograd(const floating[:, :, ::1] x, const floating[:, :, ::1] u,
     cdef WinogradTiling w = winograd_tiling(&g)
     cdef bint has_bias = bias is not None, relu = activation == RELU
     cdef const floating* bias_ptr
-    cdef Py_ssize_t batch = x.shape[0], m = w.m
+    cdef Py_ssize_t batch = x.shape[0]
     cdef Py_ssize_t cin_g = g.in_channels // groups, cout_g = g.out_channels // groups
     cdef Py_ssize_t v_step = tile * g.in_channels + WINOGRAD_SKEW
     cdef Py_ssize_t m_step = tile * g.out_channels + WINOGRAD_SKEW
@@ -554,7 +553,7 @@ def slot_winograd(const floating[:, :, ::1] x, const floating[:, :, ::1] u,
         prod = v + 16 * v_step
         spare = prod + 16 * m_step      # receives the outputs beyond the image
         bias_ptr = &bias[0] if has_bias else zero_bias(spare + g.out_channels,
-                                                        g.out_channels)
+                                                       g.out_channels)
         for item in prange(batch * n_items, schedule='dynamic'):
             b = item // n_items
             t0 = (item % n_items) * tile
@@ -599,4 +598,3 @@ def scatter_phase(const floating[:, :, :, :] phase, floating[:, :, :, :] out,
                 dst = &out[n, c, y, 0]
                 for x in range(width):
                     dst[x * step] = src[x * src_step]
-

@@ -33,7 +33,7 @@ float32/float64; outputs any of these, integer ones rounded half to even and
 clipped. Results do not depend on the thread count: every output element is
 the same sum whichever thread computes it.
 """
-from cython.parallel cimport parallel, prange, threadid
+from cython.parallel cimport parallel, prange
 from libc.math cimport ldexp, pow
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -44,8 +44,8 @@ from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gr
                        pixels_f32_u16, pixels_f64_f32, pixels_f64_f64, pixels_f64_u8,
                        pixels_f64_u16)
 from _simd cimport (blend_u8, from_lines, from_lines_f, into_lines, into_lines_f,
-                   store_u8_f64, stream_blend_d, stream_blend_f, stream_copy, stream_store_d,
-                   stream_store_f)
+                    store_u8_f64, stream_blend_d, stream_blend_f, stream_copy, stream_store_d,
+                    stream_store_f)
 
 ctypedef unsigned char uchar
 ctypedef unsigned short ushort
@@ -495,11 +495,11 @@ cdef inline void convert_row(const src_t* src, Py_ssize_t n, acc_t scale,
 # ------------------------------------------------------------ resample2d ---
 
 cdef inline acc_t* resampled_row(const src_t* plane, Py_ssize_t row, Py_ssize_t width,
-                                    Py_ssize_t channels, Py_ssize_t out_width,
-                                    const Columns* cols, Py_ssize_t taps,
-                                    const int* index, const acc_t* weight,
-                                    const Source* source, acc_t* line,
-                                    acc_t* dst) noexcept nogil:
+                                 Py_ssize_t channels, Py_ssize_t out_width,
+                                 const Columns* cols, Py_ssize_t taps,
+                                 const int* index, const acc_t* weight,
+                                 const Source* source, acc_t* line,
+                                 acc_t* dst) noexcept nogil:
     """Input row ``row`` (-1: the cval row) resampled along its pixels into dst."""
     cdef acc_t scale = <acc_t> source.scale
     cdef acc_t cval = <acc_t> source.cval
@@ -519,12 +519,12 @@ cdef inline acc_t* resampled_row(const src_t* plane, Py_ssize_t row, Py_ssize_t 
 
 
 cdef inline acc_t* cached_row(const src_t* plane, Py_ssize_t row, Py_ssize_t stamp,
-                                 Py_ssize_t width, Py_ssize_t channels, Py_ssize_t out_width,
-                                 const Columns* cols, Py_ssize_t taps,
-                                 const int* index, const acc_t* weight,
-                                 const Source* source, acc_t* line, acc_t* cache,
-                                 Py_ssize_t* tags, Py_ssize_t* stamps,
-                                 Py_ssize_t n_slots) noexcept nogil:
+                              Py_ssize_t width, Py_ssize_t channels, Py_ssize_t out_width,
+                              const Columns* cols, Py_ssize_t taps,
+                              const int* index, const acc_t* weight,
+                              const Source* source, acc_t* line, acc_t* cache,
+                              Py_ssize_t* tags, Py_ssize_t* stamps,
+                              Py_ssize_t n_slots) noexcept nogil:
     """resampled_row from the thread's cache, or computed into its least
     recently used slot. The slot used for the current output row (``stamp``)
     is the newest, so fetching a second row never evicts the first when
@@ -650,8 +650,7 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     if planes == 0 or out_height == 0 or row_len == 0:
         return
     with nogil, parallel(num_threads=n_threads):
-        buffer = <acc_t*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(acc_t)
-                                    + 1)
+        buffer = <acc_t*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(acc_t) + 1)
         tags = <Py_ssize_t*> malloc((2 * n_slots + 1) * sizeof(Py_ssize_t)
                                     + MAX_FUSED_ROWS * sizeof(acc_t*))
         rows = <const acc_t**> (tags + 2 * n_slots + 1)

@@ -21,12 +21,18 @@ echo "built $(basename "$sdist") and $(basename "$wheel")"
 # the sdist: every source the build reads, none of the build's products
 listing=$(tar tzf "$sdist")
 for needed in setup.py pyproject.toml README.md MANIFEST.in imgconv/__init__.py \
-              imgconv/_ext/__init__.py $(cd "$root" && ls pyx/*.pyx pyx/*.pxd); do
+              imgconv/_ext/__init__.py imgconv/py.typed \
+              $(cd "$root" && ls pyx/*.pyx pyx/*.pxd imgconv/_ext/*.pyi); do
     grep -qx "[^/]*/$needed" <<<"$listing" || { echo "sdist lacks $needed"; exit 1; }
 done
 if grep -E '\.(c|so|pyd|html)$|/build/' <<<"$listing"; then
     echo "sdist holds build products (above)"; exit 1
 fi
+# the wheel: the typing marker and the stubs beside the compiled modules
+wheel_listing=$(python -c "import sys, zipfile; print('\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))" "$wheel")
+for needed in imgconv/py.typed $(cd "$root" && ls imgconv/_ext/*.pyi); do
+    grep -qx "$needed" <<<"$wheel_listing" || { echo "wheel lacks $needed"; exit 1; }
+done
 
 # the tests and what they read, without the package
 mkdir "$work/tests"

@@ -11,8 +11,8 @@ fixed), and says what dtype rule that function follows:
 * ``nearest``: kept too, but float16 becomes float32 (scikit-image's order 0);
 * ``features``: float32 always.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -97,7 +97,8 @@ CASES += [
     Case("resize-downscale",
          lambda x, **kw: imgconv.resize(x, (5, 4), order=1, channel_axis=-1, **kw),
          (13, 11, 2), "image", accepts_bool=False, any_ndim=True),
-    Case("rescale-nearest", lambda x: imgconv.rescale(x, 1.7, order=0), (6, 9), "nearest", any_ndim=True),
+    Case("rescale-nearest", lambda x: imgconv.rescale(x, 1.7, order=0), (6, 9), "nearest",
+         any_ndim=True),
     Case("rescale-constant",
          lambda x: imgconv.rescale(x, 0.6, order=1, mode="constant", cval=0.2), (10, 7),
          "image", accepts_bool=False, any_ndim=True),

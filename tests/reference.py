@@ -11,7 +11,7 @@ def conv2d_ref(x, w, b=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(
     """conv2d of x (N, C, H, W) by w (Cout, C/groups, kh, kw); padding is
     ((top, bottom), (left, right)), computed tap by tap."""
     (sh, sw), (dh, dw) = stride, dilation
-    n, c, h, wd = x.shape
+    n, _, _, _ = x.shape
     cout, cg, kh, kw = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), *padding))
     ho = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1

@@ -112,7 +112,8 @@ def test_conv2d_method_errors():
                        match=r"method='space_to_batch' needs stride 1, got stride=\(2, 1\)"):
         conv2d(x, weight, stride=(2, 1), dilation=2, method="space_to_batch")
     with pytest.raises(ValueError,
-                       match="method must be one of 'auto', 'gemm', 'winograd', 'space_to_batch'; got 'fft'"):
+                       match="method must be one of 'auto', 'gemm', 'winograd', "
+                             "'space_to_batch'; got 'fft'"):
         conv2d(x, weight, method="fft")
 
 

@@ -314,8 +314,8 @@ def test_filter_npy_kernel_dilation_and_npy_output(tmp_path):
 
 @pytest.mark.parametrize(
     "kernel,message",
-    [("blur", "--kernel blur: expected one of box, gaussian, b3-spline, laplacian, sobel-x, "
-              "sobel-y or a .npy file"),
+    [("blur", ("--kernel blur: expected one of box, gaussian, b3-spline, laplacian, sobel-x, "
+               "sobel-y or a .npy file")),
      ("k3.npy", "k3.npy: expected a non-empty 2-D array of real numbers, got shape (3,)"),
      ("missing.npy", "missing.npy: not a readable .npy file")])
 def test_filter_bad_kernels_are_one_line(tmp_path, kernel, message, capsys):

@@ -153,7 +153,7 @@ def test_method_errors():
                        match="method must be one of 'auto', 'gemm', 'subpixel', 'zero_insert'; "
                              "got 'fft'"):
         conv_transpose2d(x, weight, method="fft")
-    with pytest.raises(ValueError, match="method must be one of .*; got None"):
+    with pytest.raises(ValueError, match=r"method must be one of .*; got None"):
         conv_transpose2d(x, weight, method=None)
 
 

@@ -191,7 +191,7 @@ def test_bad_arguments_raise_before_anything_is_scheduled():
         imgconv.starlet(lazy, 2, channel_axis=2)
     with pytest.raises(ValueError, match="factor must be >= 1"):
         imgconv.upscale(lazy, 0)
-    with pytest.raises(ValueError, match="would have .* pixels"):
+    with pytest.raises(ValueError, match=r"would have .* pixels"):
         imgconv.resize(lazy, (10**6, 10**6))
     with pytest.raises(ValueError, match="not defined for a bool image"):
         imgconv.rescale(lazy > 0, 2, order=1)

@@ -136,7 +136,7 @@ def test_dask_arrays_equal_numpy():
 )
 def test_errors_where_torch_raises(kwargs, error):
     x = np.zeros((1, 2, 8), np.float32)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - torch raises several exception types
         torch_interpolate(x, **kwargs)
     with pytest.raises(error):
         interpolate(x, **kwargs)
@@ -144,7 +144,7 @@ def test_errors_where_torch_raises(kwargs, error):
 
 def test_uint8_refused_where_torch_refuses_it():
     x = np.zeros((1, 2, 8), np.uint8)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - torch raises several exception types
         torch_interpolate(x, size=4, mode="linear")
     with pytest.raises(TypeError, match="does not take uint8"):
         interpolate(x, size=4, mode="linear")

@@ -5,8 +5,15 @@ import pytest
 import skimage.transform as sk
 
 import imgconv
-from imgconv import (SubpixelConv, bilinear_kernel, conv2d, conv_transpose2d, depth_to_space,
-                     kernel_padding, nearest_kernel)
+from imgconv import (
+    SubpixelConv,
+    bilinear_kernel,
+    conv2d,
+    conv_transpose2d,
+    depth_to_space,
+    kernel_padding,
+    nearest_kernel,
+)
 from reference import conv_transpose2d_ref
 from test_conv_methods import random_case
 
@@ -203,13 +210,15 @@ def test_subpixel_conv_is_reusable_and_keeps_float32():
     "kwargs,error,match",
     [
         (dict(stride=3), ValueError,
-         r"stride=\(3, 3\) differs from the stride=\(2, 2\) the SubpixelConv weight was built with"),
+         (r"stride=\(3, 3\) differs from the stride=\(2, 2\) the SubpixelConv weight was "
+          r"built with")),
         (dict(padding=(1, 0)), ValueError, r"padding=\(1, 0\) differs from the padding=\(1, 1\)"),
         (dict(groups=2), ValueError, "groups=2 differs from the groups=1"),
         (dict(method="gemm"), ValueError,
          "a SubpixelConv weight runs with method 'subpixel' .or 'auto'., got method='gemm'"),
         (dict(input=np.zeros((3, 4, 4))), ValueError,
-         r"weight of shape \(2, 3, 4, 4\) expects 2 input channels, but input of shape \(3, 4, 4\) has 3"),
+         (r"weight of shape \(2, 3, 4, 4\) expects 2 input channels, but input of shape "
+          r"\(3, 4, 4\) has 3")),
         (dict(bias=np.zeros(2)), ValueError, r"bias must have shape \(3,\)"),
         (dict(stride=0), ValueError, "stride must be >= 1, got 0"),
     ],
@@ -253,7 +262,7 @@ def test_output_size_of_an_empty_result_raises():
 
 
 def test_kernel_padding_bounds_the_rearranged_weight_before_allocating():
-    with pytest.raises(ValueError, match="the rearranged weight would have .* pixels"):
+    with pytest.raises(ValueError, match=r"the rearranged weight would have .* pixels"):
         imgconv.kernel_padding(np.ones((1, 1, 3, 3)), stride=2**31, output_padding=1,
                                dilation=2)
 

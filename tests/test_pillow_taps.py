@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from imgconv import _pillow
-
 from resample_models import fixed_point_pass, pillow_resize
 
 Image = pytest.importorskip("PIL.Image")

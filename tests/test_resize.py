@@ -17,7 +17,7 @@ CHANNEL_AXES = [None, 0, -1]
 def random_image(shape, dtype=np.float64, seed=0):
     rng = np.random.default_rng(seed)
     dtype = np.dtype(dtype)
-    if dtype == bool:
+    if dtype.kind == "b":
         return rng.random(shape) > 0.5
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
@@ -140,7 +140,7 @@ DTYPES = [np.uint8, np.uint16, np.int16, np.float16, np.float32, np.float64, boo
 @pytest.mark.parametrize("preserve_range", [False, True], ids=["scaled", "preserve_range"])
 @pytest.mark.parametrize(
     "dtype,order",
-    [(d, o) for d in DTYPES for o in (0, 1) if not (d == bool and o == 1)],   # bool: order 0
+    [(d, o) for d in DTYPES for o in (0, 1) if not (d is bool and o == 1)],   # bool: order 0
     ids=lambda v: np.dtype(v).name if not isinstance(v, int) else f"order{v}")
 def test_dtypes_follow_skimage(dtype, order, preserve_range):
     for source, target in [((9, 7), (20, 15)), ((9, 7), (4, 5)), ((8, 8), (4, 4))]:
@@ -463,8 +463,8 @@ IMAGE = np.zeros((4, 5))
         (lambda: upscale(IMAGE, 2, method="fft"), ValueError,
          "method must be one of 'auto', 'polyphase', 'gemm', 'subpixel', 'zero_insert'; got 'fft'"),
         (lambda: upscale(IMAGE, 2, order=3, method="gemm"), ValueError,
-         r"method='gemm' runs the transposed convolution of 2-D NumPy images: .* order 0 or 1, "
-         r"got shape \(4, 5\) and order 3"),
+         (r"method='gemm' runs the transposed convolution of 2-D NumPy images: .* order 0 or 1, "
+          r"got shape \(4, 5\) and order 3")),
         (lambda: upscale(np.zeros((3, 4, 5)), 2, method="subpixel"), ValueError,
          r"image must be 2-D \(with or without channels\).* got shape \(3, 4, 5\)"),
         (lambda: upscale(IMAGE, 2, n_threads=0), ValueError,
@@ -495,13 +495,13 @@ IMAGE = np.zeros((4, 5))
          "output_shape must be a real number, got True"),
         (lambda: resize(IMAGE, 7), TypeError, "output_shape must be a sequence of numbers, got 7"),
         (lambda: resize(np.zeros((4, 5, 6)), (2,)), ValueError,
-         r"output_shape must have at least 2 entries for an image of shape \(4, 5, 6\), "
-         r"got \(2,\)"),
+         (r"output_shape must have at least 2 entries for an image of shape \(4, 5, 6\), "
+          r"got \(2,\)")),
         (lambda: resize(np.zeros((4, 5, 3)), (2, 3, 4), channel_axis=-1), ValueError,
          r"output_shape \(2, 3, 4\) changes the number of channels \(3 at axis 2\)"),
         (lambda: resize(np.zeros((4, 5, 3)), (2, 3, 3, 1), channel_axis=-1), ValueError,
-         r"output_shape must be the spatial sizes \(2\) or the full shape of the image "
-         r"\(4, 5, 3\), got \(2, 3, 3, 1\)"),
+         (r"output_shape must be the spatial sizes \(2\) or the full shape of the image "
+          r"\(4, 5, 3\), got \(2, 3, 3, 1\)")),
         (lambda: resize(IMAGE > 0, (2, 2), anti_aliasing=True), ValueError,
          "anti_aliasing must be False for bool images"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing=1), TypeError,
@@ -509,8 +509,8 @@ IMAGE = np.zeros((4, 5))
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma=-1.0), ValueError,
          r"anti_aliasing_sigma must be >= 0, got -1.0"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma=(1.0, 2.0, 3.0)), ValueError,
-         r"anti_aliasing_sigma must be a number or one per spatial axis \(2\), got "
-         r"\(1.0, 2.0, 3.0\)"),
+         (r"anti_aliasing_sigma must be a number or one per spatial axis \(2\), got "
+          r"\(1.0, 2.0, 3.0\)")),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing_sigma="wide"), TypeError,
          "anti_aliasing_sigma must be a real number, got 'wide'"),
         (lambda: resize(IMAGE, (2, 2), anti_aliasing=False, anti_aliasing_sigma="wide"),
@@ -537,7 +537,7 @@ def test_errors(call, error, match):
 
 def test_max_pixels_from_the_environment(monkeypatch):
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", "50")
-    with pytest.raises(ValueError, match="would have 80 pixels .* max_pixels=50"):
+    with pytest.raises(ValueError, match=r"would have 80 pixels .* max_pixels=50"):
         upscale(IMAGE, 2)
     assert upscale(IMAGE, 2, max_pixels=80).shape == (8, 10)
 
@@ -565,9 +565,9 @@ def test_preserve_dtype_needs_a_finite_cval_for_integer_images():
 
 
 def test_kernel_sizes_are_bounded_before_allocating():
-    with pytest.raises(ValueError, match="the kernel would have .* pixels"):
+    with pytest.raises(ValueError, match=r"the kernel would have .* pixels"):
         imgconv.bilinear_kernel(2**31)
-    with pytest.raises(ValueError, match="the kernel would have .* pixels"):
+    with pytest.raises(ValueError, match=r"the kernel would have .* pixels"):
         imgconv.nearest_kernel((1, 2**40))
 
 
@@ -822,7 +822,7 @@ def test_a_wrong_out_is_refused_before_anything_is_written(name):
     read_only = np.zeros(expected.shape, expected.dtype)
     read_only.flags.writeable = False
     bad["read-only"] = (read_only, ValueError, "out is read-only")
-    for what, (out, error, match) in bad.items():
+    for out, error, match in bad.values():
         before = np.array(out, copy=True) if isinstance(out, np.ndarray) else None
         with pytest.raises(error, match=match):
             call(image, out=out)

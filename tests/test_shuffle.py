@@ -133,7 +133,7 @@ def test_out_refusals_write_nothing(name):
     expected = call(x)
     assert expected.dtype == np.int16
     cases = refused_outs(expected.shape, expected.dtype, contiguous=False)
-    for case, (out, error, match) in cases.items():
+    for out, error, match in cases.values():
         assert_refused(lambda o: call(x, o), out, error, match)
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from imgconv import _torch as T
-
 from resample_models import torch_interpolate
 
 torch = pytest.importorskip("torch")
@@ -341,7 +340,7 @@ def error_calls():
 
 @pytest.mark.parametrize("shape, dtype, kw", error_calls())
 def test_errors_where_torch_raises(shape, dtype, kw):
-    with pytest.raises(Exception), warnings.catch_warnings():
+    with pytest.raises(Exception), warnings.catch_warnings():  # noqa: B017 - any torch error
         warnings.simplefilter("ignore")
         F.interpolate(torch.zeros(shape, dtype=getattr(torch, dtype)), **kw)
     with pytest.raises((ValueError, TypeError)) as raised:
@@ -377,7 +376,7 @@ def test_random_argument_combinations_raise_together():
                 warnings.simplefilter("ignore")
                 F.interpolate(torch.zeros(shape, dtype=getattr(torch, dtype)), **kw)
             torch_raised = False
-        except Exception:
+        except Exception:  # noqa: BLE001 - torch raises several exception types
             torch_raised = True
         try:
             T.check_interpolate(shape, dtype, **kw)

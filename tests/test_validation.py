@@ -176,7 +176,8 @@ def test_max_pixels_from_argument_environment_and_default(monkeypatch):
     with pytest.raises(ValueError, match="would have 1001 pixels"):
         v.check_output_pixels((7, 143))
     monkeypatch.setenv("IMGCONV_MAX_PIXELS", "lots")
-    with pytest.raises(ValueError, match="IMGCONV_MAX_PIXELS must be a positive integer, got 'lots'"):
+    with pytest.raises(ValueError,
+                       match="IMGCONV_MAX_PIXELS must be a positive integer, got 'lots'"):
         v.max_pixels_limit()
     with pytest.raises(ValueError, match="max_pixels must be >= 1, got 0"):
         v.max_pixels_limit(0)
@@ -228,7 +229,8 @@ def test_output_size_cannot_overflow():
     [
         (3, (4, 4, 3), "channel_axis=3 is out of range for an image with 3 dimensions"),
         (-4, (4, 4, 3), "channel_axis=-4 is out of range"),
-        (None, (4, 4, 3), r"image must be \(H, W\), got shape \(4, 4, 3\); for a color image pass channel_axis"),
+        (None, (4, 4, 3),
+         r"image must be \(H, W\), got shape \(4, 4, 3\); for a color image pass channel_axis"),
         (0, (4, 4), r"image must be 3-D with channels at channel_axis=0, got shape \(4, 4\)"),
         (-1, (4, 0, 3), "image must not have empty dimensions"),
     ],
@@ -239,7 +241,7 @@ def test_check_image(axis, shape, match):
 
 
 def test_check_image_channel_axis_must_be_an_integer():
-    with pytest.raises(TypeError, match="channel_axis must be an integer, got 1.0"):
+    with pytest.raises(TypeError, match=r"channel_axis must be an integer, got 1\.0"):
         v.check_image(np.zeros((4, 4, 3)), 1.0)
 
 
@@ -252,9 +254,9 @@ def test_pad_modes_translate_as_skimage(mode):
 
 
 def test_mode_names_are_checked():
-    with pytest.raises(ValueError, match="mode must be one of 'constant', 'edge'.*got 'mirror'"):
+    with pytest.raises(ValueError, match=r"mode must be one of 'constant', 'edge'.*got 'mirror'"):
         v.check_pad_mode("mirror")
-    with pytest.raises(ValueError, match="mode must be one of 'reflect'.*got 'edge'"):
+    with pytest.raises(ValueError, match=r"mode must be one of 'reflect'.*got 'edge'"):
         v.check_filter_mode("edge")
 
 
