@@ -13,6 +13,7 @@ levels = [l for l in info['levels'] if l in runtime.cpu_levels()]
 print(','.join(levels), ' '.join(['runtime'] + info['modules']))")
 for level in ${levels//,/ }; do
     echo "== stubtest at IMGCONV_CPU=$level: $modules"
-    IMGCONV_CPU=$level python -m mypy.stubtest --allowlist .ci/stubtest-allowlist.txt \
+    IMGCONV_CPU=$level python -m mypy.stubtest --mypy-config-file pyproject.toml \
+        --allowlist .ci/stubtest-allowlist.txt \
         $(for m in $modules; do echo "imgconv._ext.$m"; done) "$@"
 done
