@@ -19,15 +19,16 @@ from imgconv._threads import effective_n_threads
 THREADS = effective_n_threads(int(os.environ.get("IMGCONV_BENCH_THREADS", "-1")))
 
 
-def run(benchmark, group, library, fn, *args, rounds=None, **kwargs):
+def run(benchmark, group, library, fn, *args, rounds=None, warmup=0, **kwargs):
     """Benchmark ``fn(*args, **kwargs)`` as ``library`` in ``group``; returns
     its result. ``rounds``: a fixed number of rounds for anchors that take
-    seconds a call."""
+    seconds a call, after ``warmup`` untimed ones."""
     benchmark.group = group
     benchmark.extra_info["library"] = library
     benchmark.extra_info["threads"] = THREADS
     if rounds is not None:
-        return benchmark.pedantic(fn, args=args, kwargs=kwargs, rounds=rounds, iterations=1)
+        return benchmark.pedantic(fn, args=args, kwargs=kwargs, rounds=rounds, iterations=1,
+                                  warmup_rounds=warmup)
     return benchmark(fn, *args, **kwargs)
 
 

@@ -2,6 +2,7 @@
 
     python -m pytest bench --benchmark-enable --benchmark-json=bench.json
     python bench/report.py bench.json            # writes docs/performance.csv
+    python bench/report.py images.json conv.json # runs of several files, one table
 
 The table has one row per (group, anchor): imgconv's and the anchor's
 median times in the same run and their ratio (> 1: imgconv faster). The
@@ -27,12 +28,12 @@ def rows_from_json(data):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("json", help="output of --benchmark-json")
+    parser.add_argument("json", nargs="+", help="output(s) of --benchmark-json")
     parser.add_argument("-o", "--output", default=DEFAULT_OUT, help="CSV to write")
     args = parser.parse_args(argv)
-    data = json.loads(Path(args.json).read_text())
-    rows = rows_from_json(data)
-    machine = data.get("machine_info", {})
+    runs = [json.loads(Path(name).read_text()) for name in args.json]
+    rows = rows_from_json({"benchmarks": [b for run in runs for b in run["benchmarks"]]})
+    machine = runs[0].get("machine_info", {})
     with open(args.output, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["group", "anchor", "imgconv_ms", "anchor_ms", "speedup"])

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate as v
+from ._ext import primitives as _primitives
+from ._threads import effective_n_threads
 
 #: Image file types read and written, and the imageio plugin of each. Naming
 #: the plugin keeps imageio from trying every other reader on a broken file.
@@ -208,30 +210,20 @@ def with_alpha(image, transform, alpha="premultiply"):
     out = np.empty(colour_out.shape[:-1] + (image.shape[-1],), image.dtype)
     out[..., -1] = a_out
     _unpremultiply(colour_out, a_out if divisor is None else transform(divisor, None), a_out,
-                   np.iinfo(image.dtype).max, out[..., :-1])
+                   np.iinfo(image.dtype).max, out)
     return out
 
 
 def _unpremultiply(colour, divisor, alpha, top, out):
-    """``out = min(round(colour * (top / divisor)), top)``, rounded half to
-    even, 0 where nothing shows (``alpha`` or ``divisor`` 0).
-
-    By blocks of rows through preallocated float64 buffers: temporaries of a
-    whole large image would cost more than the arithmetic.
-    """
-    rows = 8
-    width = colour.shape[1]
-    scaled = np.empty((rows, width, colour.shape[2]))
-    factor = np.empty((rows, width))
-    for start in range(0, colour.shape[0], rows):
-        block = slice(start, start + rows)
-        n = colour[block].shape[0]
-        q, f, d = scaled[:n], factor[:n], divisor[block]
-        f[...] = 0.0
-        np.divide(float(top), d, out=f, where=(d > 0) & (alpha[block] > 0))
-        np.multiply(colour[block], f[..., None], out=q)
-        np.minimum(np.rint(q, out=q), top, out=q)
-        out[block] = q
+    """``out[..., :-1] = min(round(colour * (top / divisor)), top)``, rounded
+    half to even, 0 where nothing shows (``alpha`` or ``divisor`` 0); ``out``
+    a new C-contiguous array whose last channel is the alpha."""
+    pixels = alpha.size
+    _primitives.unpremultiply(
+        np.ascontiguousarray(colour, np.uint16).reshape(pixels, -1),
+        np.ascontiguousarray(divisor, np.uint16).reshape(pixels),
+        np.ascontiguousarray(alpha, out.dtype).reshape(pixels), float(top),
+        out.reshape(pixels, -1), effective_n_threads(None))
 
 
 def from_float(result, dtype):

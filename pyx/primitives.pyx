@@ -1,5 +1,5 @@
-"""Primitives shared by the image operations: border rules as tables, and
-the value range of an array.
+"""Primitives shared by the image operations: border rules as tables, the
+value range of an array, and the division of premultiplied colour by alpha.
 
 The border rule itself is ``border_index`` in ``_boundary.pxd`` (inlined
 into the kernels); this module exposes it to Python as index tables, and
@@ -10,6 +10,7 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange
+from libc.math cimport rint
 
 from _boundary cimport (BORDER_CONSTANT, BORDER_MIRROR, BORDER_NEAREST, BORDER_REFLECT,
                         BORDER_WRAP, border_index)
@@ -64,3 +65,31 @@ def value_range(const floating[::1] values, floating[:, ::1] result, int n_threa
                 range_f(&values[0] + start, stop - start, &result[k, 0], &result[k, 1])
             else:
                 range_d(&values[0] + start, stop - start, &result[k, 0], &result[k, 1])
+
+
+ctypedef fused pixel_t:
+    unsigned char
+    unsigned short
+
+
+def unpremultiply(const unsigned short[:, ::1] colour, const unsigned short[::1] divisor,
+                  const pixel_t[::1] alpha, double top, pixel_t[:, ::1] out, int n_threads):
+    """Premultiplied colour back to straight colour, in one parallel pass.
+
+    OUT: ``out[p, c] = min(rint(colour[p, c] * (top / divisor[p])), top)`` for
+    the colour channels ``c < colour.shape[1]`` (later columns of ``out``, the
+    alpha, are not written), 0 where ``divisor[p]`` or ``alpha[p]`` is 0.
+    ``rint`` rounds half to even, as NumPy's; the quotient and the product
+    are the float64 operations NumPy would do, so the bits are NumPy's.
+    """
+    cdef Py_ssize_t n = colour.shape[0], channels = colour.shape[1]
+    cdef Py_ssize_t p, c
+    cdef double factor, q
+    with nogil:
+        for p in prange(n, schedule='static', num_threads=n_threads):
+            factor = 0.0
+            if divisor[p] > 0 and alpha[p] > 0:
+                factor = top / divisor[p]
+            for c in range(channels):
+                q = rint(colour[p, c] * factor)
+                out[p, c] = <pixel_t> (q if q < top else top)

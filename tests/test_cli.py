@@ -674,3 +674,23 @@ def test_python_dash_m_help_shows_examples():
                          text=True, check=True)
     for command in ("resize", "upscale", "filter", "starlet", "demo", "features"):
         assert command in top.stdout
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_unpremultiply_kernel_equals_the_numpy_formula(dtype):
+    from imgconv._files import _unpremultiply
+    rng = np.random.default_rng(7)
+    top = np.iinfo(dtype).max
+    colour = rng.integers(0, 65536, (33, 17, 3), dtype=np.uint16)
+    divisor = rng.integers(0, 65536, (33, 17), dtype=np.uint16)
+    divisor[::5] = 0
+    alpha = rng.integers(0, top + 1, (33, 17)).astype(dtype)
+    alpha[:, ::4] = 0
+    colour[0, 0], divisor[0, 0], alpha[0, 0] = 1, 2, 1      # a tie: top / 2 = x.5
+    factor = np.zeros(divisor.shape)
+    np.divide(float(top), divisor, out=factor, where=(divisor > 0) & (alpha > 0))
+    expected = np.minimum(np.rint(colour * factor[..., None]), top).astype(dtype)
+    out = np.full((33, 17, 4), 9, dtype)
+    _unpremultiply(colour, divisor, alpha, top, out)
+    np.testing.assert_array_equal(out[..., :3], expected)
+    assert (out[..., 3] == 9).all()                         # the alpha is left alone
