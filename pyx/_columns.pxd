@@ -451,7 +451,8 @@ cdef extern from *:
     IMGCONV_PHASE2_GRAY(imgconv_phase2_gray_f64, double, __m256d, 4, _mm256_loadu_pd,
                         _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, imgconv_store2_pd)
 
-    /* Rows of 2-4 channels, any factor: one output pixel per vector. */
+    /* Rows of 2-4 channels, any factor: one output pixel per vector, stored
+       in increasing order (IMGCONV_STORE_PIXEL_*). */
     #define IMGCONV_PHASE_PIXELS(NAME, T, VEC, LOAD, SET1, MUL, ADD, MASKSTORE, MASK)       \\
     static ptrdiff_t NAME(const T* src, ptrdiff_t channels, ptrdiff_t limit,               \\
                           ptrdiff_t factor, ptrdiff_t q0, ptrdiff_t q1, int taps,          \\
@@ -475,7 +476,7 @@ cdef extern from *:
                 VEC acc = MUL(SET1(wr[0]), LOAD(p));                                       \\
                 for (t = 1; t < taps; t++)                                                 \\
                     acc = ADD(acc, MUL(SET1(wr[t]), LOAD(p + t * channels)));              \\
-                MASKSTORE(dst + (q * factor + r) * channels, mask, acc);                   \\
+                MASKSTORE(dst, q * factor + r, q1 * factor, channels, mask, acc);          \\
             }                                                                              \\
         }
     #else
@@ -484,11 +485,11 @@ cdef extern from *:
         (void)first; (void)w; (void)dst;
     #endif
     IMGCONV_PHASE_PIXELS(imgconv_phase_pixels_f32, float, __m128, _mm_loadu_ps, _mm_set1_ps,
-                         _mm_mul_ps, _mm_add_ps, _mm_maskstore_ps,
+                         _mm_mul_ps, _mm_add_ps, IMGCONV_STORE_PIXEL_PS,
                          const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int)channels),
                                                               _mm_setr_epi32(0, 1, 2, 3)))
     IMGCONV_PHASE_PIXELS(imgconv_phase_pixels_f64, double, __m256d, _mm256_loadu_pd,
-                         _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, _mm256_maskstore_pd,
+                         _mm256_set1_pd, _mm256_mul_pd, _mm256_add_pd, IMGCONV_STORE_PIXEL_PD,
                          const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),
                                                                  _mm256_setr_epi64x(0, 1, 2, 3)))
 
