@@ -156,7 +156,10 @@ def test_default_order_of_bool_images_is_nearest():
 
 
 def test_nearest_ties_resolve_as_skimage():
-    """128 -> 160 puts 23 output pixels exactly between two inputs (REFERENCE 1)."""
+    """128 -> 160 puts output pixels exactly between two inputs (the source
+    coordinate (o + 0.5) * 128 / 160 - 0.5 ends in .5 for some o): the tie goes
+    where scikit-image's float64 coordinate arithmetic sends it
+    (docs/algorithms.rst, the coordinates of scikit-image's rule)."""
     image = np.arange(128 * 3, dtype=np.uint16).reshape(3, 128)
     for target in [(3, 160), (3, 64), (3, 96), (3, 200), (2, 37)]:
         ours = resize(image, target, order=0)
