@@ -78,7 +78,10 @@ def main(argv=None):
                                       dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
             sampler = MemorySampler()
-            lazy = imgconv.upscale(da.from_zarr(str(source_path)), 2)
+            # the whole result is larger than the default bound on one array:
+            # here it is never held at once
+            lazy = imgconv.upscale(da.from_zarr(str(source_path)), 2,
+                                   max_pixels=4 * args.size ** 2)
             start = time.perf_counter()
             with sampler.sample("upscale", client=client, measure="process", interval=0.05):
                 da.to_zarr(lazy, str(out_path))
