@@ -256,7 +256,11 @@ def _extensions():
 
     Cython translates each ``.pyx`` once, as ``imgconv._ext.<name>``; the
     levels compile that one C file under their own module names (an
-    extension's init function is named by the last part only).
+    extension's init function is named by the last part only), each through
+    a one-line file of its own that includes it, so that each level's object
+    file has a path of its own (the levels compile in parallel, and one
+    object path shared by them let one level link another's half-written
+    object).
     """
     sources = sorted((HERE / "pyx").glob("*.pyx"))
     if RUNTIME not in {path.stem for path in sources}:
@@ -277,10 +281,15 @@ def _extensions():
         if stem == RUNTIME:
             extensions.append(ext)
             continue
+        (c_file,) = ext.sources
         for level in REQUESTED or LEVEL_FLAGS:
             clone = copy.deepcopy(ext)
             clone.name = f"{PACKAGE}.{level}.{stem}"
             clone.imgconv_level = level
+            wrapper = Path("build", "levels", level, f"{stem}.c")
+            _write_if_changed(HERE / wrapper, f'#include "../../../{Path(c_file).as_posix()}"\n')
+            clone.sources = [str(wrapper)]
+            clone.depends = [*clone.depends, c_file]
             extensions.append(clone)
     return extensions
 

@@ -264,126 +264,73 @@ cdef extern from *:
     #define IMGCONV_STORE_PIXEL_PD(dst, o, o1, channels, mask, v)                               \\
         ((o) + 1 < (o1) ? _mm256_storeu_pd((dst) + (o) * (channels), v)                         \\
                         : _mm256_maskstore_pd((dst) + (o) * (channels), mask, v))
+    /* One pixel per vector: VEC of 4 lanes, W the weights' type. */
+    #define IMGCONV_PIXELS_BODY(T, LOAD, SCALED, VEC, SET1, MUL, ADD, STORE, W, MASK)           \\
+        const VEC sc = SET1(scale);                                                             \\
+        (void)sc;                                                                               \\
+        MASK;                                                                                   \\
+        const ptrdiff_t last = limit - 4;                                                       \\
+        if (window && taps == 2)     /* linear interpolation: its own tight loop */             \\
+            for (; o < o1; o++) {                                                               \\
+                const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                             \\
+                if (p + channels > last) return o;                                              \\
+                if (o + 16 < o1)     /* the source row is read once: from memory */             \\
+                    _mm_prefetch((const char*)(src + (ptrdiff_t)index[o + 16] * channels),      \\
+                                 _MM_HINT_T0);                                                  \\
+                STORE(dst, o, o1, channels, mask, ADD(                                          \\
+                    MUL(SET1(weight[o]), SCALED(LOAD(src + p))),                                \\
+                    MUL(SET1(weight[m + o]), SCALED(LOAD(src + p + channels)))));               \\
+            }                                                                                   \\
+        /* four outputs at a time: four independent sums, each in tap order */                  \\
+        for (; o + 4 <= o1; o += 4) {                                                           \\
+            int t, k, inside = 1;                                                               \\
+            for (k = 0; k < 4 && inside; k++)                                                   \\
+                for (t = window ? taps - 1 : 0; t < taps; t++)                                  \\
+                    if ((window ? index[o + k] + t : index[t*m + o + k]) * channels > last) {   \\
+                        inside = 0; break;                                                      \\
+                    }                                                                           \\
+            if (!inside) break;                                                                 \\
+            const T* s[4];                                                                      \\
+            VEC acc[4];                                                                         \\
+            for (k = 0; k < 4; k++) {                                                           \\
+                s[k] = src + (ptrdiff_t)index[o + k] * channels;                                \\
+                acc[k] = MUL(SET1(weight[o + k]), SCALED(LOAD(s[k])));                          \\
+            }                                                                                   \\
+            for (t = 1; t < taps; t++) {                                                        \\
+                const W* w = weight + t*m + o;                                                  \\
+                for (k = 0; k < 4; k++) {                                                       \\
+                    s[k] = window ? s[k] + channels                                             \\
+                                  : src + (ptrdiff_t)index[t*m + o + k] * channels;             \\
+                    acc[k] = ADD(acc[k], MUL(SET1(w[k]), SCALED(LOAD(s[k]))));                  \\
+                }                                                                               \\
+            }                                                                                   \\
+            for (k = 0; k < 4; k++)                                                             \\
+                STORE(dst, o + k, o1, channels, mask, acc[k]);                                  \\
+        }                                                                                       \\
+        for (; o < o1; o++) {                                                                   \\
+            int t; ptrdiff_t p;                                                                 \\
+            for (t = 0; t < taps; t++) {                                                        \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
+                if (p > last) return o;                                                         \\
+            }                                                                                   \\
+            p = (ptrdiff_t)index[o] * channels;                                                 \\
+            VEC acc = MUL(SET1(weight[o]), SCALED(LOAD(src + p)));                              \\
+            for (t = 1; t < taps; t++) {                                                        \\
+                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
+                acc = ADD(acc, MUL(SET1(weight[t*m + o]), SCALED(LOAD(src + p))));              \\
+            }                                                                                   \\
+            STORE(dst, o, o1, channels, mask, acc);                                             \\
+        }
     #define IMGCONV_PIXELS_F32(T, LOAD, SCALED)                                                 \\
-        const __m128 sc = _mm_set1_ps(scale);                                                   \\
-        (void)sc;                                                                               \\
-        const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int)channels),                     \\
-                                             _mm_setr_epi32(0, 1, 2, 3));                       \\
-        const ptrdiff_t last = limit - 4;                                                       \\
-        if (window && taps == 2)     /* linear interpolation: its own tight loop */             \\
-            for (; o < o1; o++) {                                                               \\
-                const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                             \\
-                if (p + channels > last) return o;                                              \\
-                if (o + 16 < o1)     /* the source row is read once: from memory */             \\
-                    _mm_prefetch((const char*)(src + (ptrdiff_t)index[o + 16] * channels),      \\
-                                 _MM_HINT_T0);                                                  \\
-                IMGCONV_STORE_PIXEL_PS(dst, o, o1, channels, mask, _mm_add_ps(                  \\
-                    _mm_mul_ps(_mm_set1_ps(weight[o]), SCALED(LOAD(src + p))),                  \\
-                    _mm_mul_ps(_mm_set1_ps(weight[m + o]),                                      \\
-                          SCALED(LOAD(src + p + channels)))));                                  \\
-            }                                                                                   \\
-        /* four outputs at a time: four independent sums, each in tap order */                  \\
-        for (; o + 4 <= o1; o += 4) {                                                           \\
-            int t, k, inside = 1;                                                               \\
-            for (k = 0; k < 4 && inside; k++)                                                   \\
-                for (t = window ? taps - 1 : 0; t < taps; t++)                                  \\
-                    if ((window ? index[o + k] + t : index[t*m + o + k]) * channels > last) {   \\
-                        inside = 0; break;                                                      \\
-                    }                                                                           \\
-            if (!inside) break;                                                                 \\
-            const T* s[4];                                                                      \\
-            __m128 acc[4];                                                                      \\
-            for (k = 0; k < 4; k++) {                                                           \\
-                s[k] = src + (ptrdiff_t)index[o + k] * channels;                                \\
-                acc[k] = _mm_mul_ps(_mm_set1_ps(weight[o + k]), SCALED(LOAD(s[k])));            \\
-            }                                                                                   \\
-            for (t = 1; t < taps; t++) {                                                        \\
-                const float* w = weight + t*m + o;                                              \\
-                for (k = 0; k < 4; k++) {                                                       \\
-                    s[k] = window ? s[k] + channels                                             \\
-                                  : src + (ptrdiff_t)index[t*m + o + k] * channels;             \\
-                    acc[k] = _mm_add_ps(acc[k],                                                 \\
-                                   _mm_mul_ps(_mm_set1_ps(w[k]), SCALED(LOAD(s[k]))));          \\
-                }                                                                               \\
-            }                                                                                   \\
-            for (k = 0; k < 4; k++)                                                             \\
-                IMGCONV_STORE_PIXEL_PS(dst, o + k, o1, channels, mask, acc[k]);                 \\
-        }                                                                                       \\
-        for (; o < o1; o++) {                                                                   \\
-            int t; ptrdiff_t p;                                                                 \\
-            for (t = 0; t < taps; t++) {                                                        \\
-                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
-                if (p > last) return o;                                                         \\
-            }                                                                                   \\
-            p = (ptrdiff_t)index[o] * channels;                                                 \\
-            __m128 acc = _mm_mul_ps(_mm_set1_ps(weight[o]), SCALED(LOAD(src + p)));             \\
-            for (t = 1; t < taps; t++) {                                                        \\
-                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
-                acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(weight[t*m + o]),                  \\
-                                       SCALED(LOAD(src + p))));                                 \\
-            }                                                                                   \\
-            IMGCONV_STORE_PIXEL_PS(dst, o, o1, channels, mask, acc);                            \\
-        }
+        IMGCONV_PIXELS_BODY(T, LOAD, SCALED, __m128, _mm_set1_ps, _mm_mul_ps, _mm_add_ps,       \\
+                            IMGCONV_STORE_PIXEL_PS, float,                                      \\
+                            const __m128i mask = _mm_cmpgt_epi32(                               \\
+                                _mm_set1_epi32((int)channels), _mm_setr_epi32(0, 1, 2, 3)))
     #define IMGCONV_PIXELS_F64(T, LOAD, SCALED)                                                 \\
-        const __m256d sc = _mm256_set1_pd(scale);                                               \\
-        (void)sc;                                                                               \\
-        const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),                   \\
-                                                _mm256_setr_epi64x(0, 1, 2, 3));                \\
-        const ptrdiff_t last = limit - 4;                                                       \\
-        if (window && taps == 2)     /* linear interpolation: its own tight loop */             \\
-            for (; o < o1; o++) {                                                               \\
-                const ptrdiff_t p = (ptrdiff_t)index[o] * channels;                             \\
-                if (p + channels > last) return o;                                              \\
-                if (o + 16 < o1)     /* the source row is read once: from memory */             \\
-                    _mm_prefetch((const char*)(src + (ptrdiff_t)index[o + 16] * channels),      \\
-                                 _MM_HINT_T0);                                                  \\
-                IMGCONV_STORE_PIXEL_PD(dst, o, o1, channels, mask, _mm256_add_pd(               \\
-                    _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p))),            \\
-                    _mm256_mul_pd(_mm256_set1_pd(weight[m + o]),                                \\
-                          SCALED(LOAD(src + p + channels)))));                                  \\
-            }                                                                                   \\
-        /* four outputs at a time: four independent sums, each in tap order */                  \\
-        for (; o + 4 <= o1; o += 4) {                                                           \\
-            int t, k, inside = 1;                                                               \\
-            for (k = 0; k < 4 && inside; k++)                                                   \\
-                for (t = window ? taps - 1 : 0; t < taps; t++)                                  \\
-                    if ((window ? index[o + k] + t : index[t*m + o + k]) * channels > last) {   \\
-                        inside = 0; break;                                                      \\
-                    }                                                                           \\
-            if (!inside) break;                                                                 \\
-            const T* s[4];                                                                      \\
-            __m256d acc[4];                                                                     \\
-            for (k = 0; k < 4; k++) {                                                           \\
-                s[k] = src + (ptrdiff_t)index[o + k] * channels;                                \\
-                acc[k] = _mm256_mul_pd(_mm256_set1_pd(weight[o + k]), SCALED(LOAD(s[k])));      \\
-            }                                                                                   \\
-            for (t = 1; t < taps; t++) {                                                        \\
-                const double* w = weight + t*m + o;                                             \\
-                for (k = 0; k < 4; k++) {                                                       \\
-                    s[k] = window ? s[k] + channels                                             \\
-                                  : src + (ptrdiff_t)index[t*m + o + k] * channels;             \\
-                    acc[k] = _mm256_add_pd(acc[k],                                              \\
-                                   _mm256_mul_pd(_mm256_set1_pd(w[k]), SCALED(LOAD(s[k]))));    \\
-                }                                                                               \\
-            }                                                                                   \\
-            for (k = 0; k < 4; k++)                                                             \\
-                IMGCONV_STORE_PIXEL_PD(dst, o + k, o1, channels, mask, acc[k]);                 \\
-        }                                                                                       \\
-        for (; o < o1; o++) {                                                                   \\
-            int t; ptrdiff_t p;                                                                 \\
-            for (t = 0; t < taps; t++) {                                                        \\
-                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
-                if (p > last) return o;                                                         \\
-            }                                                                                   \\
-            p = (ptrdiff_t)index[o] * channels;                                                 \\
-            __m256d acc = _mm256_mul_pd(_mm256_set1_pd(weight[o]), SCALED(LOAD(src + p)));      \\
-            for (t = 1; t < taps; t++) {                                                        \\
-                p = (window ? index[o] + t : index[t*m + o]) * channels;                        \\
-                acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_set1_pd(weight[t*m + o]),         \\
-                                       SCALED(LOAD(src + p))));                                 \\
-            }                                                                                   \\
-            IMGCONV_STORE_PIXEL_PD(dst, o, o1, channels, mask, acc);                            \\
-        }
+        IMGCONV_PIXELS_BODY(T, LOAD, SCALED, __m256d, _mm256_set1_pd, _mm256_mul_pd,            \\
+                            _mm256_add_pd, IMGCONV_STORE_PIXEL_PD, double,                      \\
+                            const __m256i mask = _mm256_cmpgt_epi64(                            \\
+                                _mm256_set1_epi64x(channels), _mm256_setr_epi64x(0, 1, 2, 3)))
     #else
     #define IMGCONV_PIXELS_F32(T, LOAD, SCALED) (void)src; (void)channels; (void)limit;     \\
         (void)window; (void)taps; (void)index; (void)weight; (void)m; (void)o1;              \\
