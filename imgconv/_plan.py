@@ -315,7 +315,8 @@ def table_plan(shape, dtype, out_shape, tables, *, passes, source, scale=1.0,
             last = k == len(passes) - 1
             kind, pair = ("fused", (None, a)) if math.prod(current[a + 1:]) <= \
                 COLUMN_PASS_CHANNELS else ("axis", (a,))
-            steps.append(Step(kind, pair, dtype=None if last else np.dtype(intermediate),
+            steps.append(Step(kind, pair, blend_first=kind == "fused",
+                              dtype=None if last else np.dtype(intermediate),
                               shift=(shifts or {}).get(a, 0)))
             current[a] = out_shape[a]
         steps = tuple(steps)

@@ -440,6 +440,207 @@ cdef extern from *:
                          const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(channels),
                                                                  _mm256_setr_epi64x(0, 1, 2, 3)))
 
+    /* Fixed-point passes over uint8 (integer coefficients, as Pillow's
+       22-bit ones), stored as uint8: clip((sum + 2^(shift-1)) >> shift, lo,
+       hi). The sums are integers, exact in any order, so one vector holds
+       several taps: a coefficient k is split as k = hi * 2^11 + lo with lo
+       in [0, 2^11), both halves within int16, pairs of taps multiply-add in
+       16 bits (vpmaddwd) and the sum is (hi_sum << 11) + lo_sum in 32-bit
+       lanes (wrapping, so exact whenever the sum itself fits:
+       imgconv_fixed_fits).
+
+       Rows of 1-4 channels: a group is G = 4 * (4 / channels) taps read by
+       one 16-byte load; in each 128-bit half, result lane i < P * channels
+       (P = 4 / channels tap pairs) sums the taps h * G/2 + 2 * (i / channels)
+       + {0, 1} of channel i % channels. imgconv_fixed_pack lays out each
+       output's groups as two 16-lane int16 vectors (hi, lo) in that order. */
+    #define IMGCONV_FIXED_SPLIT 11
+    static inline ptrdiff_t imgconv_fixed_group(ptrdiff_t channels) {
+        return 4 * (4 / channels);
+    }
+    static inline ptrdiff_t imgconv_fixed_groups(ptrdiff_t channels, ptrdiff_t taps) {
+        return (taps + imgconv_fixed_group(channels) - 1) / imgconv_fixed_group(channels);
+    }
+    /* int16 elements of the packed table of m outputs */
+    static inline ptrdiff_t imgconv_fixed_packed_size(ptrdiff_t channels, ptrdiff_t taps,
+                                                      ptrdiff_t m) {
+        return m * imgconv_fixed_groups(channels, taps) * 32;
+    }
+    /* Whether this build has the kernels (else the caller's loops do it all). */
+    static inline int imgconv_fixed_available(void) { return IMGCONV_AVX2; }
+    /* Whether taps of integer coefficients k (each of magnitude below 2^26,
+       so that its hi half fits int16) give sums of uint8 values, rounding
+       term and lo parts included, inside int32. */
+    static int imgconv_fixed_fits(const double* k, ptrdiff_t stride, ptrdiff_t taps, int shift) {
+        double positive = 0.0, negative = 0.0;
+        ptrdiff_t t;
+        if (shift < 1 || shift > 30) return 0;
+        for (t = 0; t < taps; t++) {
+            const double v = k[t * stride];
+            if (!(v > -67108864.0 && v < 67108864.0) || v != (double)(int32_t)v) return 0;
+            if (v > 0) positive += v; else negative -= v;
+        }
+        return 255.0 * positive + (double)(1 << (shift - 1)) < 2147483647.0
+            && 255.0 * negative + 255.0 * 2048.0 * (double)taps < 2147483647.0;
+    }
+    /* The planar table (taps, m) of integer-valued weights, packed; 0 if an
+       output's sums might not fit (imgconv_fixed_fits). */
+    static int imgconv_fixed_pack(ptrdiff_t channels, ptrdiff_t taps, ptrdiff_t m, int shift,
+                                  const double* weight, int16_t* packed) {
+        const ptrdiff_t G = imgconv_fixed_group(channels);
+        const ptrdiff_t groups = imgconv_fixed_groups(channels, taps);
+        const ptrdiff_t P = 4 / channels;
+        ptrdiff_t o, g, h, i, b;
+        for (o = 0; o < m; o++) {
+            if (!imgconv_fixed_fits(weight + o, m, taps, shift)) return 0;
+            for (g = 0; g < groups; g++) {
+                int16_t* hi = packed + (o * groups + g) * 32;
+                for (h = 0; h < 2; h++)
+                    for (i = 0; i < 4; i++)
+                        for (b = 0; b < 2; b++) {
+                            const ptrdiff_t tap = g * G + h * 2 * P + 2 * (i / channels) + b;
+                            const int32_t v = i < P * channels && tap < taps
+                                ? (int32_t)weight[tap * m + o] : 0;
+                            hi[h * 8 + 2 * i + b] = (int16_t)(v >> IMGCONV_FIXED_SPLIT);
+                            hi[16 + h * 8 + 2 * i + b] =
+                                (int16_t)(v & ((1 << IMGCONV_FIXED_SPLIT) - 1));
+                        }
+            }
+        }
+        return 1;
+    }
+    #if IMGCONV_AVX2
+    /* (hi << 11) + lo, rounded, shifted and clipped, in 32-bit lanes */
+    static inline __m128i imgconv_fixed_round4(__m128i hi, __m128i lo, int shift,
+                                               __m128i lo_bound, __m128i hi_bound) {
+        __m128i s = _mm_add_epi32(_mm_slli_epi32(hi, IMGCONV_FIXED_SPLIT), lo);
+        s = _mm_srai_epi32(_mm_add_epi32(s, _mm_set1_epi32(1 << (shift - 1))), shift);
+        return _mm_min_epi32(hi_bound, _mm_max_epi32(lo_bound, s));
+    }
+    static inline __m256i imgconv_fixed_round8(__m256i hi, __m256i lo, int shift,
+                                               __m256i lo_bound, __m256i hi_bound) {
+        __m256i s = _mm256_add_epi32(_mm256_slli_epi32(hi, IMGCONV_FIXED_SPLIT), lo);
+        s = _mm256_srai_epi32(_mm256_add_epi32(s, _mm256_set1_epi32(1 << (shift - 1))), shift);
+        return _mm256_min_epi32(hi_bound, _mm256_max_epi32(lo_bound, s));
+    }
+    #endif
+    /* out[o * channels + c], o in [o, o1), lo <= hi within [0, 255].
+       Returns the first output left to the caller (a load would pass limit). */
+    static ptrdiff_t imgconv_fixed_pixels_u8(const uint8_t* src, ptrdiff_t channels,
+                                             ptrdiff_t limit, ptrdiff_t taps,
+                                             const int32_t* index, const int16_t* packed,
+                                             ptrdiff_t o, ptrdiff_t o1, int shift, int lo,
+                                             int hi, uint8_t* out) {
+    #if IMGCONV_AVX2
+        const ptrdiff_t G = imgconv_fixed_group(channels);
+        const ptrdiff_t groups = imgconv_fixed_groups(channels, taps);
+        const ptrdiff_t P = 4 / channels;
+        const ptrdiff_t reach = (groups - 1) * G * channels + 16;
+        const __m128i lo_bound = _mm_set1_epi32(lo), hi_bound = _mm_set1_epi32(hi);
+        int8_t bytes[32];
+        ptrdiff_t h, i, b, g;
+        for (h = 0; h < 2; h++)
+            for (i = 0; i < 4; i++)
+                for (b = 0; b < 2; b++) {
+                    const ptrdiff_t tap = h * 2 * P + 2 * (i / channels) + b;
+                    const int lane = h * 16 + 4 * i + 2 * b;
+                    bytes[lane] = i < P * channels ? (int8_t)(tap * channels + i % channels)
+                                                   : (int8_t)-128;
+                    bytes[lane + 1] = (int8_t)-128;     /* zero high byte */
+                }
+        const __m256i shuffle = _mm256_loadu_si256((const __m256i*)(const void*)bytes);
+        for (; o < o1; o++) {
+            const ptrdiff_t p = (ptrdiff_t)index[o] * channels;
+            if (p + reach > limit) break;
+            const __m256i* k = (const __m256i*)(const void*)(packed + o * groups * 32);
+            __m256i vh = _mm256_setzero_si256(), vl = _mm256_setzero_si256();
+            for (g = 0; g < groups; g++) {
+                const __m256i v = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(
+                    _mm_loadu_si128((const __m128i*)(const void*)(src + p + g * G * channels))),
+                    shuffle);
+                vh = _mm256_add_epi32(vh, _mm256_madd_epi16(v, _mm256_loadu_si256(k + 2 * g)));
+                vl = _mm256_add_epi32(vl, _mm256_madd_epi16(v, _mm256_loadu_si256(k + 2 * g + 1)));
+            }
+            __m128i sh = _mm_add_epi32(_mm256_castsi256_si128(vh), _mm256_extracti128_si256(vh, 1));
+            __m128i sl = _mm_add_epi32(_mm256_castsi256_si128(vl), _mm256_extracti128_si256(vl, 1));
+            if (P >= 2) {
+                sh = _mm_add_epi32(sh, _mm_srli_si128(sh, 8));
+                sl = _mm_add_epi32(sl, _mm_srli_si128(sl, 8));
+            }
+            if (P >= 4) {
+                sh = _mm_add_epi32(sh, _mm_srli_si128(sh, 4));
+                sl = _mm_add_epi32(sl, _mm_srli_si128(sl, 4));
+            }
+            const __m128i r = imgconv_fixed_round4(sh, sl, shift, lo_bound, hi_bound);
+            const int32_t word = _mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(r, r), r));
+            uint8_t* d = out + o * channels;
+            if (channels == 4 || (channels == 3 && o + 1 < o1))
+                memcpy(d, &word, 4);    /* the fourth byte: the next pixel's, written after */
+            else
+                memcpy(d, &word, (size_t)channels);
+        }
+    #else
+        (void)src; (void)channels; (void)limit; (void)taps; (void)index; (void)packed;
+        (void)o1; (void)shift; (void)lo; (void)hi; (void)out;
+    #endif
+        return o;
+    }
+
+    /* The same along contiguous runs: out[j] = the stored sum_t k[t] *
+       rows[t][j], j in [0, n), the rows taken in pairs (an odd last tap
+       paired with a zero coefficient), 16 elements at a time and the rest
+       one by one. k as imgconv_fixed_fits accepts (the caller checks). */
+    static void imgconv_fixed_rows_u8(const uint8_t* const* rows, const int32_t* k,
+                                      ptrdiff_t taps, ptrdiff_t n, int shift, int lo, int hi,
+                                      uint8_t* out) {
+        ptrdiff_t j = 0, t;
+    #if IMGCONV_AVX2
+        enum { MAX_PAIRS = 32 };
+        const ptrdiff_t pairs = (taps + 1) / 2;
+        const int32_t low = (1 << IMGCONV_FIXED_SPLIT) - 1;
+        const __m256i lo_bound = _mm256_set1_epi32(lo), hi_bound = _mm256_set1_epi32(hi);
+        __m256i kh[MAX_PAIRS], kl[MAX_PAIRS];
+        ptrdiff_t q;
+        for (q = 0; q < pairs && pairs <= MAX_PAIRS; q++) {
+            const int32_t k0 = k[2 * q], k1 = 2 * q + 1 < taps ? k[2 * q + 1] : 0;
+            /* int16 lanes (k0, k1): the first row's coefficient in the low half */
+            kh[q] = _mm256_set1_epi32((int32_t)(((uint32_t)(k1 >> IMGCONV_FIXED_SPLIT) << 16)
+                                                | ((uint32_t)(k0 >> IMGCONV_FIXED_SPLIT)
+                                                   & 0xFFFFu)));
+            kl[q] = _mm256_set1_epi32((int32_t)(((uint32_t)(k1 & low) << 16)
+                                                | (uint32_t)(k0 & low)));
+        }
+        for (; j + 16 <= n && pairs <= MAX_PAIRS; j += 16) {
+            __m256i h0 = _mm256_setzero_si256(), l0 = h0, h1 = h0, l1 = h0;
+            for (q = 0; q < pairs; q++) {
+                const uint8_t* r1 = 2 * q + 1 < taps ? rows[2 * q + 1] : rows[2 * q];
+                const __m128i a = _mm_loadu_si128((const __m128i*)(const void*)(rows[2 * q] + j));
+                const __m128i b = _mm_loadu_si128((const __m128i*)(const void*)(r1 + j));
+                const __m256i x0 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, b));
+                const __m256i x1 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, b));
+                h0 = _mm256_add_epi32(h0, _mm256_madd_epi16(x0, kh[q]));
+                l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(x0, kl[q]));
+                h1 = _mm256_add_epi32(h1, _mm256_madd_epi16(x1, kh[q]));
+                l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(x1, kl[q]));
+            }
+            const __m256i r0 = imgconv_fixed_round8(h0, l0, shift, lo_bound, hi_bound);
+            const __m256i r1 = imgconv_fixed_round8(h1, l1, shift, lo_bound, hi_bound);
+            /* packs work within 128-bit halves: reorder the 64-bit quarters */
+            const __m256i w = _mm256_permute4x64_epi64(_mm256_packus_epi32(r0, r1), 0xD8);
+            _mm_storeu_si128((__m128i*)(void*)(out + j),
+                             _mm_packus_epi16(_mm256_castsi256_si128(w),
+                                              _mm256_extracti128_si256(w, 1)));
+        }
+    #endif
+        for (; j < n; j++) {
+            int64_t sum = (int64_t)1 << (shift - 1);
+            for (t = 0; t < taps; t++)
+                sum += (int64_t)k[t] * rows[t][j];
+            sum = sum >> shift;
+            out[j] = (uint8_t)(sum < lo ? lo : sum > hi ? hi : sum);
+        }
+    }
+
     #define IMGCONV_AS_IS(v) (v)
     #define IMGCONV_SCALE_PS(v) _mm256_mul_ps((v), sc)
     #define IMGCONV_SCALE_PD(v) _mm256_mul_pd((v), sc)
@@ -522,6 +723,21 @@ cdef extern from *:
         const unsigned short* src, Py_ssize_t channels, Py_ssize_t limit, int window,
         int taps, const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o,
         Py_ssize_t o1, double scale, double* dst) noexcept nogil
+    bint fixed_available "imgconv_fixed_available" () noexcept nogil
+    bint fixed_fits "imgconv_fixed_fits" (
+        const double* k, Py_ssize_t stride, Py_ssize_t taps, int shift) noexcept nogil
+    Py_ssize_t fixed_packed_size "imgconv_fixed_packed_size" (
+        Py_ssize_t channels, Py_ssize_t taps, Py_ssize_t m) noexcept nogil
+    bint fixed_pack "imgconv_fixed_pack" (
+        Py_ssize_t channels, Py_ssize_t taps, Py_ssize_t m, int shift, const double* weight,
+        short* packed) noexcept nogil
+    Py_ssize_t fixed_pixels_u8 "imgconv_fixed_pixels_u8" (
+        const unsigned char* src, Py_ssize_t channels, Py_ssize_t limit, Py_ssize_t taps,
+        const int* index, const short* packed, Py_ssize_t o, Py_ssize_t o1, int shift,
+        int lo, int hi, unsigned char* out) noexcept nogil
+    void fixed_rows_u8 "imgconv_fixed_rows_u8" (
+        const unsigned char** rows, const int* k, Py_ssize_t taps, Py_ssize_t n, int shift,
+        int lo, int hi, unsigned char* out) noexcept nogil
     Py_ssize_t phase2_gray_f32 "imgconv_phase2_gray_f32" (
         const float* src, Py_ssize_t q0, Py_ssize_t q1, int taps, const Py_ssize_t* first,
         const float* w, float* dst) noexcept nogil

@@ -38,7 +38,9 @@ from libc.math cimport ldexp, pow
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
-from _columns cimport (gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
+from _columns cimport (fixed_available, fixed_fits, fixed_pack, fixed_packed_size,
+                       fixed_pixels_u8, fixed_rows_u8,
+                       gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
                        gray_f64_u8, gray_f64_u16, phase2_gray_f32, phase2_gray_f64,
                        phase_pixels_f32, phase_pixels_f64, pixels_f32_f32, pixels_f32_u8,
                        pixels_f32_u16, pixels_f64_f32, pixels_f64_f64, pixels_f64_u8,
@@ -66,7 +68,9 @@ ctypedef fused dst_t:
 # ``shift`` fraction bits over uint8, stored as (sum + 2**(shift-1)) >> shift,
 # clipped) run in double: their integer sums stay far below 2**53, so double
 # arithmetic is exact and gives the integer results bit for bit, on the same
-# vectorised loops as the float passes.
+# vectorised loops as the float passes. uint8 to uint8, the integer kernels of
+# _columns.pxd take them where their 32-bit lanes hold the sums
+# (fixed_column_pass, fixed_runs).
 ctypedef fused acc_t:
     float
     double
@@ -471,6 +475,39 @@ cdef inline void column_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t w
                  cval, dst)
 
 
+cdef inline void fixed_column_pass(const src_t* src, Py_ssize_t channels, Py_ssize_t width,
+                                   Py_ssize_t out_width, const Columns* cols, Py_ssize_t taps,
+                                   const int* index, const acc_t* weight, const short* packed,
+                                   acc_t cval, const Store* store, acc_t* acc,
+                                   dst_t* out) noexcept nogil:
+    """A uint8 row with integer weights (a fixed-point pass) resampled along
+    its pixels and stored: the interior by the integer kernel of
+    _columns.pxd from ``packed`` (the table as fixed_pack lays it out),
+    straight into ``out``; the rest through ``acc`` and store_row. The sums
+    are integers, exact in double too, so both give the same pixels."""
+    cdef Py_ssize_t o = cols.lo
+    cdef acc_t lo = <acc_t> store.lo, hi = <acc_t> store.hi
+    cdef acc_t unit = <acc_t> ldexp(1.0, -store.shift)
+    taps_checked(src, channels, 0, cols.lo, taps, out_width, index, weight, <acc_t> 1, cval,
+                 acc)
+    store_row(acc, cols.lo * channels, lo, hi, True, unit, out)
+    if src_t is uchar and dst_t is uchar:
+        o = fixed_pixels_u8(src, channels, width * channels, taps, index, packed, cols.lo,
+                            cols.hi, store.shift, <int> store.lo, <int> store.hi, out)
+    window_pass(src, channels, o, cols.hi, taps, out_width, index, weight, <acc_t> 1, acc)
+    taps_checked(src, channels, cols.hi, out_width, taps, out_width, index, weight, <acc_t> 1,
+                 cval, acc)
+    store_row(acc + o * channels, (out_width - o) * channels, lo, hi, True, unit,
+              out + o * channels)
+
+
+cdef inline bint fixed_bounds(const Store* store) noexcept nogil:
+    """Whether a pass stores in fixed point to integer bounds within uint8's
+    (what the integer kernels of _columns.pxd store)."""
+    return (store.shift > 0 and 0 <= store.lo <= store.hi <= 255
+            and store.lo == <int> store.lo and store.hi == <int> store.hi)
+
+
 cdef inline void constant_pass(Py_ssize_t channels, Py_ssize_t out_width, Py_ssize_t taps,
                                const acc_t* weight, acc_t cval,
                                acc_t* dst) noexcept nogil:
@@ -646,9 +683,21 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
     cdef const acc_t** rows
     cdef int failed = 0
     cdef int* failed_flag = &failed
+    cdef short* packed = NULL
 
     if planes == 0 or out_height == 0 or row_len == 0:
         return
+    if src_t is uchar and acc_t is double and dst_t is uchar:
+        # a fixed-point pass along the columns alone: rows read as they are
+        if (fixed_bounds(&store) and schedule.blend_first and row_taps == 1
+                and 1 <= channels <= 4 and cols.form != FORM_TAPS and source.scale == 1
+                and fixed_available()):
+            packed = <short*> malloc(fixed_packed_size(channels, col_taps, out_width)
+                                     * sizeof(short))
+            if packed != NULL and not fixed_pack(channels, col_taps, out_width, store.shift,
+                                                 &col_weight[0, 0], packed):
+                free(packed)
+                packed = NULL
     with nogil, parallel(num_threads=n_threads):
         buffer = <acc_t*> malloc((line_len + (1 + n_slots) * row_len) * sizeof(acc_t) + 1)
         tags = <Py_ssize_t*> malloc((2 * n_slots + 1) * sizeof(Py_ssize_t)
@@ -673,7 +722,12 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                     stamps[k] = -1
                 for y in range(y0, y1):
                     out_row = &out[p, y, 0, 0]
-                    if schedule.blend_first:
+                    if packed != NULL and row_index[y, 0] >= 0 and row_weight[y, 0] == 1:
+                        fixed_column_pass(plane + row_index[y, 0] * in_len, channels, width,
+                                          out_width, &cols, col_taps, &col_index[0, 0],
+                                          &col_weight[0, 0], packed, <acc_t> source.cval,
+                                          &store, acc, out_row)
+                    elif schedule.blend_first:
                         blend_rows(plane, &row_index[y, 0], &row_weight[y, 0], row_taps,
                                    in_len, &source, line)
                         column_pass(<const acc_t*> line, channels, width, out_width, &cols,
@@ -715,11 +769,39 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
                         store_row(acc, row_len, low, high, store.clip, unit, out_row)
         free(buffer)
         free(tags)
+    free(packed)
     if failed:
         raise MemoryError("resample2d: cannot allocate the per-thread row buffers")
 
 
 # ------------------------------------------------------------- axis_pass ---
+
+cdef enum:
+    # fixed-point runs: taps the integer kernel takes (its pairs in registers)
+    MAX_FIXED_TAPS = 64
+
+
+cdef inline bint fixed_runs(const src_t* image, Py_ssize_t inner, const int* index,
+                            const acc_t* weight, Py_ssize_t taps, int shift, int lo, int hi,
+                            const src_t** rows, int* k, dst_t* out) noexcept nogil:
+    """An axis_pass output run (out = the stored sum_t weight[t] * run
+    index[t] of image) by the integer kernel of _columns.pxd, for uint8 runs
+    with integer weights (a fixed-point pass); returns whether it did it
+    (not when a tap reads cval or a sum might not fit its lanes)."""
+    cdef Py_ssize_t t
+    cdef bint done = False
+    if src_t is uchar and acc_t is double and dst_t is uchar:
+        if not fixed_fits(weight, 1, taps, shift):
+            return False
+        for t in range(taps):
+            if index[t] < 0:
+                return False
+            rows[t] = image + index[t] * inner
+            k[t] = <int> weight[t]
+        fixed_rows_u8(rows, k, taps, inner, shift, lo, hi, out)
+        done = True
+    return done
+
 
 def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
               const int[:, ::1] index, const acc_t[:, ::1] weight,
@@ -748,19 +830,31 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
     cdef const src_t* src
     cdef int failed = 0
     cdef int* failed_flag = &failed
+    cdef bint fixed = False
+    cdef const src_t** rows
+    cdef int* k
 
     if batch == 0 or out_len == 0 or inner == 0:
         return
+    if src_t is uchar and acc_t is double and dst_t is uchar:
+        fixed = (fixed_bounds(&store) and source.scale == 1 and taps <= MAX_FIXED_TAPS
+                 and fixed_available())
     with nogil, parallel(num_threads=n_threads):
         acc = <acc_t*> malloc(inner * sizeof(acc_t))
+        rows = <const src_t**> malloc(taps * (sizeof(src_t*) + sizeof(int)))
+        k = <int*> (rows + taps)
         for item in prange(batch * n_blocks, schedule='dynamic'):
-            if acc == NULL:
+            if acc == NULL or rows == NULL:
                 failed_flag[0] = 1
                 continue
             b = item // n_blocks
             o0 = (item % n_blocks) * per_item
             o1 = min(o0 + per_item, out_len)
             for o in range(o0, o1):
+                if fixed and fixed_runs(&image[b, 0, 0], inner, &index[o, 0], &weight[o, 0],
+                                        taps, store.shift, <int> store.lo, <int> store.hi,
+                                        rows, k, &out[b, o, 0]):
+                    continue
                 for t in range(taps):
                     w = weight[o, t]
                     i = index[o, t]
@@ -781,6 +875,7 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
                             acc[j] = acc[j] + w * load(src, j, scale)
                 store_row(acc, inner, low, high, store.clip, unit, &out[b, o, 0])
         free(acc)
+        free(rows)
     if failed:
         raise MemoryError("axis_pass: cannot allocate the per-thread buffer")
 

@@ -40,6 +40,28 @@ def test_random_sizes_uint8_bit_exact(filter, seed):
         np.testing.assert_array_equal(got, pillow(image, size, filter))
 
 
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_every_channel_count_wide_windows_and_row_ends(channels):
+    """The integer kernels take 4-16 taps per load and stop where a load
+    would pass the row's end: channel by channel against Pillow's 'L',
+    shrinks of up to 60x (windows of hundreds of taps, more than the
+    kernels hold in registers), enlargements, and widths around the loads'
+    reach."""
+    rng = np.random.default_rng(20 + channels)
+    cases = [((40, 600), (7, 10)), ((600, 40), (10, 7)), ((33, 17), (70, 45)),
+             ((5, 6), (5, 3)), ((300, 301), (149, 151)), ((2, 1), (9, 1)), ((1, 90), (1, 2))]
+    cases += [((int(rng.integers(1, 70)), int(rng.integers(1, 70))),
+               (int(rng.integers(1, 140)), int(rng.integers(1, 140)))) for _ in range(12)]
+    for filter in FILTERS[1:]:
+        for shape, size in cases:
+            image = rng.integers(0, 256, shape + (channels,), np.uint8)
+            got = resize(image, size, channel_axis=-1, filter=filter, preserve_dtype=True)
+            for c in range(channels):
+                np.testing.assert_array_equal(
+                    got[..., c], pillow(np.ascontiguousarray(image[..., c]), size, filter),
+                    err_msg=f"{filter} {shape} -> {size}, channel {c} of {channels}")
+
+
 @pytest.mark.parametrize("filter", FILTERS)
 @pytest.mark.parametrize("seed", range(3))
 def test_random_sizes_float32_equal_mode_f(filter, seed):
