@@ -850,3 +850,32 @@ def test_out_is_refused_for_dask_arrays():
         upscale(lazy, 2, out=np.zeros((16, 16)))
     with pytest.raises(TypeError, match="out= takes NumPy results"):
         imgconv.interpolate(lazy[None, None], size=(4, 4), out=np.zeros((1, 1, 4, 4)))
+
+
+def test_streaming_stores_give_the_same_bits(monkeypatch):
+    """Large float outputs are written with streaming stores (from
+    _resample.STREAM_BYTES on); lowering the bound to 0 takes small ones,
+    of odd widths, through the same code, which must store the same bits."""
+    from imgconv import _resample
+    rng = np.random.default_rng(12)
+    calls = [
+        lambda: resize(rng_image(np.float32, (37, 53)), (101, 77), mode="edge"),
+        lambda: resize(rng_image(np.float64, (20, 31, 3)), (45, 64), channel_axis=-1),
+        lambda: resize(rng_image(np.float32, (29, 41)), (61, 90), order=3, mode="reflect"),
+        lambda: resize(rng_image(np.float64, (29, 41)), (13, 90), order=0),
+        lambda: upscale(rng_image(np.float32, (33, 19, 2)), 2, channel_axis=-1),
+        lambda: upscale(rng_image(np.float64, (17, 23)), 3, order=0),
+    ]
+
+    def rng_image(dtype, shape):
+        return rng.random(shape).astype(dtype)
+
+    for call in calls:
+        state = rng.bit_generator.state
+        plain = call()
+        rng.bit_generator.state = state
+        monkeypatch.setattr(_resample, "STREAM_BYTES", 0)
+        streamed = call()
+        monkeypatch.undo()
+        assert streamed.dtype == plain.dtype
+        np.testing.assert_array_equal(streamed, plain)
