@@ -455,8 +455,17 @@ cdef extern from *:
        + {0, 1} of channel i % channels. imgconv_fixed_pack lays out each
        output's groups as two 16-lane int16 vectors (hi, lo) in that order. */
     #define IMGCONV_FIXED_SPLIT 11
+    /* taps of a contiguous-run pass whose coefficient pairs stay in registers */
+    #define IMGCONV_FIXED_MAX_TAPS 64
     static inline ptrdiff_t imgconv_fixed_group(ptrdiff_t channels) {
         return 4 * (4 / channels);
+    }
+    /* The tap, within its group, of int16 lane (half h, result lane i, b) of
+       a row pass, or -1 for a lane no channel uses. */
+    static inline ptrdiff_t imgconv_fixed_lane_tap(ptrdiff_t channels, ptrdiff_t h,
+                                                   ptrdiff_t i, ptrdiff_t b) {
+        const ptrdiff_t P = 4 / channels;
+        return i < P * channels ? h * 2 * P + 2 * (i / channels) + b : -1;
     }
     static inline ptrdiff_t imgconv_fixed_groups(ptrdiff_t channels, ptrdiff_t taps) {
         return (taps + imgconv_fixed_group(channels) - 1) / imgconv_fixed_group(channels);
@@ -489,7 +498,6 @@ cdef extern from *:
                                   const double* weight, int16_t* packed) {
         const ptrdiff_t G = imgconv_fixed_group(channels);
         const ptrdiff_t groups = imgconv_fixed_groups(channels, taps);
-        const ptrdiff_t P = 4 / channels;
         ptrdiff_t o, g, h, i, b;
         for (o = 0; o < m; o++) {
             if (!imgconv_fixed_fits(weight + o, m, taps, shift)) return 0;
@@ -498,8 +506,9 @@ cdef extern from *:
                 for (h = 0; h < 2; h++)
                     for (i = 0; i < 4; i++)
                         for (b = 0; b < 2; b++) {
-                            const ptrdiff_t tap = g * G + h * 2 * P + 2 * (i / channels) + b;
-                            const int32_t v = i < P * channels && tap < taps
+                            const ptrdiff_t lane = imgconv_fixed_lane_tap(channels, h, i, b);
+                            const ptrdiff_t tap = g * G + lane;
+                            const int32_t v = lane >= 0 && tap < taps
                                 ? (int32_t)weight[tap * m + o] : 0;
                             hi[h * 8 + 2 * i + b] = (int16_t)(v >> IMGCONV_FIXED_SPLIT);
                             hi[16 + h * 8 + 2 * i + b] =
@@ -542,10 +551,10 @@ cdef extern from *:
         for (h = 0; h < 2; h++)
             for (i = 0; i < 4; i++)
                 for (b = 0; b < 2; b++) {
-                    const ptrdiff_t tap = h * 2 * P + 2 * (i / channels) + b;
+                    const ptrdiff_t tap = imgconv_fixed_lane_tap(channels, h, i, b);
                     const int lane = h * 16 + 4 * i + 2 * b;
-                    bytes[lane] = i < P * channels ? (int8_t)(tap * channels + i % channels)
-                                                   : (int8_t)-128;
+                    bytes[lane] = tap >= 0 ? (int8_t)(tap * channels + i % channels)
+                                           : (int8_t)-128;
                     bytes[lane + 1] = (int8_t)-128;     /* zero high byte */
                 }
         const __m256i shuffle = _mm256_loadu_si256((const __m256i*)(const void*)bytes);
@@ -595,7 +604,7 @@ cdef extern from *:
                                       uint8_t* out) {
         ptrdiff_t j = 0, t;
     #if IMGCONV_AVX2
-        enum { MAX_PAIRS = 32 };
+        enum { MAX_PAIRS = IMGCONV_FIXED_MAX_TAPS / 2 };
         const ptrdiff_t pairs = (taps + 1) / 2;
         const int32_t low = (1 << IMGCONV_FIXED_SPLIT) - 1;
         const __m256i lo_bound = _mm256_set1_epi32(lo), hi_bound = _mm256_set1_epi32(hi);
@@ -723,6 +732,7 @@ cdef extern from *:
         const unsigned short* src, Py_ssize_t channels, Py_ssize_t limit, int window,
         int taps, const int* index, const double* weight, Py_ssize_t m, Py_ssize_t o,
         Py_ssize_t o1, double scale, double* dst) noexcept nogil
+    const int FIXED_MAX_TAPS "IMGCONV_FIXED_MAX_TAPS"
     bint fixed_available "imgconv_fixed_available" () noexcept nogil
     bint fixed_fits "imgconv_fixed_fits" (
         const double* k, Py_ssize_t stride, Py_ssize_t taps, int shift) noexcept nogil

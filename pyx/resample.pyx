@@ -38,8 +38,8 @@ from libc.math cimport ldexp, pow
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
-from _columns cimport (fixed_available, fixed_fits, fixed_pack, fixed_packed_size,
-                       fixed_pixels_u8, fixed_rows_u8,
+from _columns cimport (FIXED_MAX_TAPS, fixed_available, fixed_fits, fixed_pack,
+                       fixed_packed_size, fixed_pixels_u8, fixed_rows_u8,
                        gray_f32_f32, gray_f32_u8, gray_f32_u16, gray_f64_f32, gray_f64_f64,
                        gray_f64_u8, gray_f64_u16, phase2_gray_f32, phase2_gray_f64,
                        phase_pixels_f32, phase_pixels_f64, pixels_f32_f32, pixels_f32_u8,
@@ -776,23 +776,16 @@ def resample2d(const src_t[:, :, :, ::1] image, dst_t[:, :, :, ::1] out,
 
 # ------------------------------------------------------------- axis_pass ---
 
-cdef enum:
-    # fixed-point runs: taps the integer kernel takes (its pairs in registers)
-    MAX_FIXED_TAPS = 64
-
-
 cdef inline bint fixed_runs(const src_t* image, Py_ssize_t inner, const int* index,
                             const acc_t* weight, Py_ssize_t taps, int shift, int lo, int hi,
                             const src_t** rows, int* k, dst_t* out) noexcept nogil:
     """An axis_pass output run (out = the stored sum_t weight[t] * run
     index[t] of image) by the integer kernel of _columns.pxd, for uint8 runs
-    with integer weights (a fixed-point pass); returns whether it did it
-    (not when a tap reads cval or a sum might not fit its lanes)."""
+    with integer weights whose sums fit its lanes (fixed_fits, checked by
+    the caller); returns whether it did it (not when a tap reads cval)."""
     cdef Py_ssize_t t
     cdef bint done = False
     if src_t is uchar and acc_t is double and dst_t is uchar:
-        if not fixed_fits(weight, 1, taps, shift):
-            return False
         for t in range(taps):
             if index[t] < 0:
                 return False
@@ -837,8 +830,12 @@ def axis_pass(const src_t[:, :, ::1] image, dst_t[:, :, ::1] out,
     if batch == 0 or out_len == 0 or inner == 0:
         return
     if src_t is uchar and acc_t is double and dst_t is uchar:
-        fixed = (fixed_bounds(&store) and source.scale == 1 and taps <= MAX_FIXED_TAPS
+        fixed = (fixed_bounds(&store) and source.scale == 1 and taps <= FIXED_MAX_TAPS
                  and fixed_available())
+        for o in range(out_len if fixed else 0):
+            if not fixed_fits(&weight[o, 0], 1, taps, store.shift):
+                fixed = False
+                break
     with nogil, parallel(num_threads=n_threads):
         acc = <acc_t*> malloc(inner * sizeof(acc_t))
         rows = <const src_t**> malloc(taps * (sizeof(src_t*) + sizeof(int)))
